@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// nicer: removes temporal flicker from face-swapped videos and measures how stable a video is.
+// Imports point one way: nicer (CLI) → Synth/Media → Tensor → C shims. C modules stay private.
+import PackageDescription
+
+let package = Package(
+    name: "nicer",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nicer", targets: ["nicer"]),
+        .library(name: "Media", targets: ["Media"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Synth", targets: ["Synth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C shims (system libraries; private to the module that wraps them)
+        .systemLibrary(
+            name: "CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: - Libraries
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "Tensor"]),
+        .target(name: "Synth", dependencies: ["Media", "Tensor"]),
+
+        // MARK: - Command-line tool (argument parsing only)
+        .executableTarget(
+            name: "nicer",
+            dependencies: [
+                "Media", "Synth", "Tensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["Media", "Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor", "Synth", "TestSupport"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "Media", "Tensor", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["nicer", "Media", "Synth", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,226 @@
+import Foundation
+internal import CFFmpeg
+public import Tensor
+
+/// Decodes a video sequentially into RGB frames. Memory stays bounded: one decoded frame at a time.
+///
+/// ```swift
+/// let reader = try VideoReader(path: "in.mp4")
+/// while let frame = try reader.nextFrame() { ... }
+/// ```
+public final class VideoReader {
+    public let info: VideoInfo
+    public private(set) var framesRead = 0
+
+    private let input: InputContainer
+    private let streamIndex: Int32
+    private let decoder: CodecContext
+    private let packet: Packet
+    private let frame: Frame
+    private var scaler: Scaler?
+    private var scalerKey: (Int32, Int32, Int32) = (0, 0, -1)
+    private var draining = false
+    private var finished = false
+
+    public var path: String { input.path }
+
+    public init(path: String) throws {
+        input = try InputContainer(path: path)
+        guard let index = input.bestStream(AVMEDIA_TYPE_VIDEO) else {
+            throw MediaError(.badInput, call: "av_find_best_stream", path: path, reason: "no video stream")
+        }
+        streamIndex = index
+        let stream = input.stream(index)
+        let parameters = stream.pointee.codecpar!
+        guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
+            throw MediaError(.unsupported, call: "avcodec_find_decoder", path: path,
+                             reason: "no decoder for \(String(cString: avcodec_get_name(parameters.pointee.codec_id)))")
+        }
+        decoder = try CodecContext(codec: codec, path: path)
+        try ffCheck(avcodec_parameters_to_context(decoder.pointer, parameters),
+                    "avcodec_parameters_to_context", path: path, kind: .badInput)
+        decoder.pointer.pointee.thread_count = 0  // let the decoder pick (frame threads on all cores)
+        try ffCheck(avcodec_open2(decoder.pointer, codec, nil), "avcodec_open2", path: path, kind: .badInput)
+        guard parameters.pointee.width > 0, parameters.pointee.height > 0 else {
+            throw MediaError(.badInput, call: "avcodec_parameters", path: path, reason: "video stream has no size")
+        }
+        packet = try Packet()
+        frame = try Frame()
+        info = Self.describe(input: input, videoIndex: index)
+    }
+
+    /// Next frame as interleaved RGB (3 channels), or nil at the end.
+    public func nextFrame() throws -> Image8? {
+        guard try decodeNext() else { return nil }
+        var image = Image8(width: info.width, height: info.height, channels: 3)
+        try convert(into: &image.pixels)
+        return image
+    }
+
+    /// Next frame as planar RGB Float32 in [0, 1], or nil at the end.
+    public func nextPlanarFrame() throws -> PlanarImage? {
+        try nextFrame()?.planar()
+    }
+
+    /// Decodes and drops the next frame; false at the end. Counting frames this way costs no conversion.
+    public func skipFrame() throws -> Bool {
+        try decodeNext()
+    }
+
+    // MARK: - Decoding
+
+    private func decodeNext() throws -> Bool {
+        if finished { return false }
+        while true {
+            let received = avcodec_receive_frame(decoder.pointer, frame.pointer)
+            if received >= 0 {
+                framesRead += 1
+                return true
+            }
+            if received == ff_averror_eof() {
+                finished = true
+                return false
+            }
+            guard received == ff_averror_eagain() else {
+                try ffCheck(received, "avcodec_receive_frame", path: path, kind: .badInput)
+                return false
+            }
+            if draining {
+                finished = true
+                return false
+            }
+            try feedDecoder()
+        }
+    }
+
+    /// Sends the next packet of our stream, or the flush signal at the end of the file.
+    private func feedDecoder() throws {
+        while true {
+            let status = av_read_frame(input.context, packet.pointer)
+            if status == ff_averror_eof() {
+                draining = true
+                try ffCheck(avcodec_send_packet(decoder.pointer, nil), "avcodec_send_packet", path: path,
+                            kind: .badInput)
+                return
+            }
+            try ffCheck(status, "av_read_frame", path: path, kind: .badInput)
+            defer { av_packet_unref(packet.pointer) }
+            guard packet.pointer.pointee.stream_index == streamIndex else { continue }
+            try ffCheck(avcodec_send_packet(decoder.pointer, packet.pointer), "avcodec_send_packet", path: path,
+                        kind: .badInput)
+            return
+        }
+    }
+
+    private func convert(into pixels: inout [UInt8]) throws {
+        let f = frame.pointer.pointee
+        guard Int(f.width) == info.width, Int(f.height) == info.height else {
+            throw MediaError(.unsupported, call: "avcodec_receive_frame", path: path,
+                             reason: "frame \(framesRead) is \(f.width)x\(f.height), stream is \(info.width)x\(info.height)")
+        }
+        let key = (f.width, f.height, f.format)
+        if scaler == nil || scalerKey != key {
+            let source = AVPixelFormat(rawValue: f.format)
+            let s = try Scaler(srcWidth: Int(f.width), srcHeight: Int(f.height), srcFormat: source,
+                               dstWidth: info.width, dstHeight: info.height, dstFormat: AV_PIX_FMT_RGB24, path: path)
+            s.setColorspace(f.colorspace, range: f.color_range, yuvIsSource: true)
+            scaler = s
+            scalerKey = key
+        }
+        let rowBytes = Int32(info.width * 3)
+        pixels.withUnsafeMutableBufferPointer { out in
+            var dst: [UnsafeMutablePointer<UInt8>?] = [out.baseAddress, nil, nil, nil]
+            var dstStride: [Int32] = [rowBytes, 0, 0, 0]
+            var src: [UnsafePointer<UInt8>?] = (0..<4).map { UnsafePointer(ff_frame_plane(frame.pointer, $0)) }
+            var srcStride: [Int32] = (0..<4).map { ff_frame_linesize(frame.pointer, $0) }
+            _ = sws_scale(scaler!.pointer, &src, &srcStride, 0, f.height, &dst, &dstStride)
+        }
+    }
+
+    // MARK: - Description
+
+    private static func describe(input: InputContainer, videoIndex: Int32) -> VideoInfo {
+        let ctx = input.context.pointee
+        let stream = input.stream(videoIndex).pointee
+        let par = stream.codecpar.pointee
+        var rate = stream.avg_frame_rate
+        if rate.num <= 0 || rate.den <= 0 { rate = stream.r_frame_rate }
+        if rate.num <= 0 || rate.den <= 0 { rate = AVRational(num: 25, den: 1) }
+        let fps = Rational(Int(rate.num), Int(rate.den))
+        let timeBase = Rational(Int(stream.time_base.num), Int(max(1, stream.time_base.den)))
+        var duration = 0.0
+        if stream.duration != ff_nopts_value() && stream.duration > 0 {
+            duration = Double(stream.duration) * timeBase.value
+        } else if ctx.duration != ff_nopts_value() && ctx.duration > 0 {
+            duration = Double(ctx.duration) / Double(AV_TIME_BASE)
+        }
+        var frames = Int(stream.nb_frames)
+        var source = VideoInfo.FrameCountSource.container
+        if frames <= 0 {
+            frames = Int((duration * fps.value).rounded())
+            source = .estimated
+        }
+        var audio: AudioInfo? = nil
+        if let audioIndex = input.bestStream(AVMEDIA_TYPE_AUDIO) {
+            let a = input.stream(audioIndex).pointee
+            let ap = a.codecpar.pointee
+            let tb = Double(a.time_base.num) / Double(max(1, a.time_base.den))
+            audio = AudioInfo(codec: String(cString: avcodec_get_name(ap.codec_id)),
+                              sampleRate: Int(ap.sample_rate), channels: Int(ap.ch_layout.nb_channels),
+                              durationSeconds: a.duration > 0 ? Double(a.duration) * tb : duration,
+                              packets: nil, payloadCRC: nil)
+        }
+        return VideoInfo(
+            path: input.path,
+            container: String(cString: ctx.iformat.pointee.name),
+            codec: String(cString: avcodec_get_name(par.codec_id)),
+            pixelFormat: pixelFormatName(AVPixelFormat(rawValue: par.format)),
+            width: Int(par.width), height: Int(par.height),
+            fps: fps, timeBase: timeBase,
+            frameCount: frames, frameCountSource: source,
+            durationSeconds: duration,
+            rotation: ff_stream_rotation(input.stream(videoIndex)),
+            audio: audio)
+    }
+}
+
+extension VideoInfo {
+    /// Reads the header; with `countFrames`, or when the container has no count, decodes every
+    /// frame to count them exactly (and so also proves the stream decodes to the end).
+    public static func probe(path: String, countFrames: Bool = false) throws -> VideoInfo {
+        let reader = try VideoReader(path: path)
+        var info = reader.info
+        if countFrames || info.frameCountSource != .container {
+            while try reader.skipFrame() {}
+            guard reader.framesRead > 0 else {
+                throw MediaError(.badInput, call: "avcodec_receive_frame", path: path, reason: "no frame decodes")
+            }
+            info.frameCount = reader.framesRead
+            info.frameCountSource = .decoded
+        }
+        return info
+    }
+}
+
+extension AudioInfo {
+    /// Packet count and CRC-32 of the audio payloads of a file's best audio stream (demux only).
+    public static func fingerprint(path: String) throws -> (packets: Int, crc: UInt32)? {
+        let input = try InputContainer(path: path)
+        guard let index = input.bestStream(AVMEDIA_TYPE_AUDIO) else { return nil }
+        let packet = try Packet()
+        let table = av_crc_get_table(AV_CRC_32_IEEE)
+        var crc: UInt32 = 0
+        var count = 0
+        while true {
+            let status = av_read_frame(input.context, packet.pointer)
+            if status == ff_averror_eof() { break }
+            try ffCheck(status, "av_read_frame", path: path, kind: .badInput)
+            defer { av_packet_unref(packet.pointer) }
+            let p = packet.pointer.pointee
+            guard p.stream_index == index, let data = p.data else { continue }
+            crc = av_crc(table, crc, data, Int(p.size))
+            count += 1
+        }
+        return (count, crc)
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+public import Tensor
+
+/// Everything that fixes a synthetic clip; the same config always gives the same pixels.
+public struct TestBedConfig: Codable, Equatable, Sendable {
+    public var seed: UInt64
+    public var frames: Int
+    public var width: Int
+    public var height: Int
+    public var fps: Int
+    public var faults: FaultStrengths
+
+    public init(seed: UInt64, frames: Int = 48, width: Int = 256, height: Int = 256, fps: Int = 25,
+                faults: FaultStrengths = .standard) {
+        self.seed = seed
+        self.frames = frames
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.faults = faults
+    }
+
+    public func validate() throws {
+        guard (2...100_000).contains(frames) else { throw SynthError.badConfig("frames must be in 2...100000, got \(frames)") }
+        guard (32...4096).contains(width), (32...4096).contains(height) else {
+            throw SynthError.badConfig("size must be within 32...4096 on each side, got \(width)x\(height)")
+        }
+        guard (1...240).contains(fps) else { throw SynthError.badConfig("fps must be in 1...240, got \(fps)") }
+    }
+}
+
+/// What was injected into one proxy frame, and the pixel boxes each fault may have touched.
+public struct FrameRecord: Codable, Equatable, Sendable {
+    public struct MaskShift: Codable, Equatable, Sendable {
+        public var dx: Double
+        public var dy: Double
+        public var radiusScale: Double
+    }
+
+    /// A fault's name and the box [x0, y0, x1, y1) (exclusive ends) it may change.
+    public struct Region: Codable, Equatable, Sendable {
+        public var fault: String
+        public var box: [Int]
+    }
+
+    public var index: Int
+    public var pose: FacePose
+    /// Box of the face ellipse, [x0, y0, x1, y1).
+    public var faceBox: [Int]
+    public var pumpGains: [Double]?
+    public var maskShift: MaskShift?
+    public var mouthCollapsed: Bool
+    public var eyeShift: [Double]?
+    /// Outlier block as [x, y, width, height].
+    public var block: [Int]?
+    /// Where proxy may differ from gt in this frame; empty means proxy equals gt.
+    public var regions: [Region]
+}
+
+/// One frame of the test bed in memory.
+public struct RenderedFrame: Sendable {
+    public var target: Image8
+    public var gt: Image8
+    public var proxy: Image8
+    /// The swap's soft blend mask (gray), i.e. the face region.
+    public var mask: Image8
+    public var record: FrameRecord
+}
+
+/// Renders test-bed frames: a textured face moving over a moving background (target), the same
+/// face with a consistent identity swap (gt), and gt with per-frame swapper faults (proxy).
+public final class TestBedRenderer {
+    public let config: TestBedConfig
+    private let motion: Motion
+    private let targetIdentity: Identity
+    private let sourceIdentity: Identity
+    private let backgroundA: NoiseTexture
+    private let backgroundB: NoiseTexture
+    private let backgroundScale: Double
+    private let colours: (SIMD3<Double>, SIMD3<Double>)
+
+    /// Swap mask: the swapped face fades in between these face-coordinate radii.
+    static let maskInner = 0.78, maskOuter = 0.94
+
+    public init(config: TestBedConfig) throws {
+        try config.validate()
+        self.config = config
+        motion = Motion(seed: config.seed, width: config.width, height: config.height, fps: Double(config.fps))
+        // Face textures span 2.4 face units, about 2.4 · 0.21 · side pixels at scale 1.
+        let faceTexels = min(512, max(32, Int(0.55 * Double(min(config.width, config.height)))))
+        targetIdentity = Identity(seed: config.seed, stream: 2, texels: faceTexels)
+        sourceIdentity = Identity(seed: config.seed, stream: 3, texels: faceTexels)
+        let side = max(config.width, config.height)
+        let textureSize = min(side, 768)
+        backgroundScale = Double(textureSize) / Double(side)
+        backgroundA = NoiseTexture(size: textureSize, seed: mix(config.seed &+ 11), cells: Double(textureSize) / 5, octaves: 3)
+        backgroundB = NoiseTexture(size: textureSize, seed: mix(config.seed &+ 12),
+                                   cells: max(6, Double(textureSize) / 20), octaves: 2)
+        var rng = SplitMix64(seed: config.seed, stream: 4)
+        colours = (SIMD3(rng.uniform(0.1...0.6), rng.uniform(0.2...0.7), rng.uniform(0.3...0.9)),
+                   SIMD3(rng.uniform(0.4...0.95), rng.uniform(0.3...0.8), rng.uniform(0.1...0.5)))
+    }
+
+    public func render(frame index: Int) -> RenderedFrame {
+        precondition((0..<config.frames).contains(index), "frame \(index) outside the clip")
+        let w = config.width, h = config.height
+        let pose = motion.pose(frame: index)
+        let faults = FrameFaults.draw(seed: config.seed, frame: index, strengths: config.faults, pose: pose, width: w, height: h)
+        let expression = Expression(mouthOpening: pose.mouthOpening, gazeX: pose.gazeX, gazeY: pose.gazeY)
+        var faulty = expression
+        if faults.mouthCollapsed { faulty.mouthOpening = 0 }
+        if let shift = faults.eyeShift {
+            let c = cos(pose.angle), s = sin(pose.angle)
+            faulty.eyeDU = (c * shift.dx + s * shift.dy) / pose.radiusX
+            faulty.eyeDV = (-s * shift.dx + c * shift.dy) / pose.radiusY
+        }
+        var jittered = pose
+        if let shift = faults.maskShift {
+            jittered.centerX += shift.dx
+            jittered.centerY += shift.dy
+            jittered.radiusX *= shift.radiusScale
+            jittered.radiusY *= shift.radiusScale
+        }
+        let gains = faults.gains.map { SIMD3($0[0], $0[1], $0[2]) } ?? SIMD3(repeating: 1)
+        let offset = motion.backgroundOffset(frame: index)
+
+        var target = Image8(width: w, height: h, channels: 3)
+        var gt = target, proxy = target
+        var mask = Image8(width: w, height: h, channels: 1)
+        for y in 0..<h {
+            for x in 0..<w {
+                let px = Double(x) + 0.5, py = Double(y) + 0.5
+                var t = background(px + offset.x, py + offset.y)
+                let (u, v) = pose.faceCoordinates(px, py)
+                let r = (u * u + v * v).squareRoot()
+                var g = t, p = t, m = 0.0
+                if r < 1.05 {
+                    t = blend(t, faceColour(u, v, identity: targetIdentity, expression: expression), 1 - smoothstep(0.96, 1.02, r))
+                    g = t
+                    p = t
+                    m = 1 - smoothstep(Self.maskInner, Self.maskOuter, r)
+                    if m > 0 { g = blend(t, faceColour(u, v, identity: sourceIdentity, expression: expression), m) }
+                }
+                let (ju, jv) = jittered.faceCoordinates(px, py)
+                let mj = 1 - smoothstep(Self.maskInner, Self.maskOuter, (ju * ju + jv * jv).squareRoot())
+                if mj > 0 {
+                    p = blend(t, faceColour(u, v, identity: sourceIdentity, expression: faulty) * gains, mj)
+                }
+                let o = (y * w + x) * 3
+                for c in 0..<3 {
+                    target.pixels[o + c] = quantize(Float(t[c]))
+                    gt.pixels[o + c] = quantize(Float(g[c]))
+                    proxy.pixels[o + c] = quantize(Float(p[c]))
+                }
+                mask.pixels[y * w + x] = quantize(Float(m))
+            }
+        }
+        if let block = faults.block { paintBlock(block, into: &proxy) }
+        let record = makeRecord(index: index, pose: pose, jittered: jittered, faults: faults)
+        return RenderedFrame(target: target, gt: gt, proxy: proxy, mask: mask, record: record)
+    }
+
+    private func background(_ x: Double, _ y: Double) -> SIMD3<Double> {
+        let sx = mirror(x * backgroundScale, backgroundA.size), sy = mirror(y * backgroundScale, backgroundA.size)
+        let a = Double(backgroundA.sample(sx, sy)), b = Double(backgroundB.sample(sx, sy))
+        return blend(colours.0, colours.1, a) * (0.7 + 0.6 * b)
+    }
+
+    private func paintBlock(_ block: (x: Int, y: Int, width: Int, height: Int, seed: UInt64), into image: inout Image8) {
+        var rng = SplitMix64(seed: block.seed)
+        let base = (0..<3).map { _ in rng.uniform() }
+        for y in block.y..<(block.y + block.height) {
+            for x in block.x..<(block.x + block.width) {
+                for c in 0..<3 {
+                    let noise = 0.25 * (rng.uniform() - 0.5)
+                    image[x: x, y: y, c: c] = quantize(Float(base[c] + noise))
+                }
+            }
+        }
+    }
+
+    private func makeRecord(index: Int, pose: FacePose, jittered: FacePose, faults: FrameFaults) -> FrameRecord {
+        let w = config.width, h = config.height
+        let unit = -1.0...1.0
+        let faceBox = pose.pixelBox(u: unit, v: unit, margin: 1, width: w, height: h)
+        let swapBox = union(faceBox, jittered.pixelBox(u: unit, v: unit, margin: 1, width: w, height: h))
+        var regions: [FrameRecord.Region] = []
+        if faults.gains != nil { regions.append(.init(fault: "pump", box: swapBox)) }
+        if faults.maskShift != nil { regions.append(.init(fault: "jitter", box: swapBox)) }
+        if faults.mouthCollapsed {
+            regions.append(.init(fault: "mouth", box: pose.pixelBox(u: Layout.mouthBox.u, v: Layout.mouthBox.v,
+                                                                   margin: 1, width: w, height: h)))
+        }
+        if let shift = faults.eyeShift {
+            let margin = abs(shift.dx) + abs(shift.dy) + 1
+            regions.append(.init(fault: "eyes", box: pose.pixelBox(u: Layout.eyesBox.u, v: Layout.eyesBox.v,
+                                                                  margin: margin, width: w, height: h)))
+        }
+        if let b = faults.block {
+            regions.append(.init(fault: "blocks", box: [b.x, b.y, b.x + b.width, b.y + b.height]))
+        }
+        return FrameRecord(
+            index: index, pose: pose, faceBox: faceBox,
+            pumpGains: faults.gains,
+            maskShift: faults.maskShift.map { .init(dx: $0.dx, dy: $0.dy, radiusScale: $0.radiusScale) },
+            mouthCollapsed: faults.mouthCollapsed,
+            eyeShift: faults.eyeShift.map { [$0.dx, $0.dy] },
+            block: faults.block.map { [$0.x, $0.y, $0.width, $0.height] },
+            regions: regions)
+    }
+}
+
+/// Reflects a coordinate into [0, size − 1] so textures extend without seams.
+private func mirror(_ x: Double, _ size: Int) -> Double {
+    let period = 2 * Double(size - 1)
+    var m = x.truncatingRemainder(dividingBy: period)
+    if m < 0 { m += period }
+    return m <= Double(size - 1) ? m : period - m
+}
+
+private func union(_ a: [Int], _ b: [Int]) -> [Int] {
+    [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+}

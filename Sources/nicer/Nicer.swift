@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Media
+
+/// Process exit statuses, documented in `nicer --help` and the README.
+enum ExitStatus: Int32 {
+    case ok = 0
+    /// The work itself failed (output not writable, encoder error, …).
+    case failure = 1
+    /// The command line was wrong.
+    case usage = 2
+    /// An input file is missing, unreadable or not what the command needs.
+    case badInput = 3
+}
+
+/// A problem with the user's inputs found by the command-line layer itself.
+struct BadInput: Error, CustomStringConvertible {
+    let description: String
+}
+
+@main
+struct Nicer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nicer",
+        abstract: "Remove temporal flicker from face-swapped videos, and measure how stable a video is.",
+        discussion: """
+            Exit status: 0 success, 1 failure while working, 2 usage error, 3 bad input \
+            (missing, unreadable or unsuitable file).
+            """,
+        subcommands: [ProbeCommand.self, SynthCommand.self, BenchCommand.self])
+
+    static func main() {
+        let status: ExitStatus
+        do {
+            var command = try parseAsRoot()
+            FFmpegLog.setVerbose(ProcessInfo.processInfo.environment["NICER_FFMPEG_LOG"] != nil)
+            try command.run()
+            status = .ok
+        } catch {
+            status = report(error)
+        }
+        Foundation.exit(status.rawValue)
+    }
+
+    /// Prints one line (or the usage text) for an error and picks the exit status.
+    private static func report(_ error: Error) -> ExitStatus {
+        switch error {
+        case let media as MediaError:
+            printError(media.description)
+            return media.kind == .output ? .failure : .badInput
+        case let bad as BadInput:
+            printError(bad.description)
+            return .badInput
+        case let code as ExitCode:
+            return ExitStatus(rawValue: code.rawValue) ?? .failure
+        default:
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return .ok
+            }
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                return .usage
+            }
+            printError(String(describing: error))
+            return .failure
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("nicer: error: \(message)\n".utf8))
+}

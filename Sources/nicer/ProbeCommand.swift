@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Media
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Print a video's size, frame rate, frame count, rotation and audio.")
+
+    @Argument(help: "The video file.")
+    var video: String
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @Flag(name: .customLong("count-frames"),
+          help: "Decode every frame to count them exactly (done anyway when the container has no count).")
+    var countFrames = false
+
+    func run() throws {
+        var info = try VideoInfo.probe(path: video, countFrames: countFrames)
+        if countFrames, info.audio != nil, let fingerprint = try AudioInfo.fingerprint(path: video) {
+            info.audio?.packets = fingerprint.packets
+            info.audio?.payloadCRC = fingerprint.crc
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(info), as: UTF8.self))
+        } else {
+            print(Self.text(info))
+        }
+    }
+
+    static func text(_ info: VideoInfo) -> String {
+        var lines = [
+            "file:      \(info.path)",
+            "container: \(info.container)",
+            "video:     \(info.codec) \(info.pixelFormat) \(info.width)x\(info.height)",
+            "fps:       \(info.fps) (\(String(format: "%.3f", info.fps.value))), time base \(info.timeBase)",
+            "frames:    \(info.frameCount) (\(info.frameCountSource.rawValue))",
+            "duration:  \(String(format: "%.3f", info.durationSeconds)) s",
+            "rotation:  \(info.rotation == 0 ? "none" : String(format: "%g°", info.rotation))",
+        ]
+        if let a = info.audio {
+            var line = "audio:     \(a.codec) \(a.sampleRate) Hz, \(a.channels) channel(s), \(String(format: "%.3f", a.durationSeconds)) s"
+            if let packets = a.packets, let crc = a.payloadCRC {
+                line += ", \(packets) packets, crc32 \(String(format: "%08x", crc))"
+            }
+            lines.append(line)
+        } else {
+            lines.append("audio:     none")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Media
+import Tensor
+import TestSupport
+import XCTest
+
+final class BadInputTests: XCTestCase {
+    func assertBadInput(_ path: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try VideoReader(path: path), file: file, line: line) { error in
+            guard let media = error as? MediaError else { return XCTFail("not a MediaError: \(error)", file: file, line: line) }
+            XCTAssertEqual(media.kind, .badInput, media.description, file: file, line: line)
+            XCTAssertFalse(media.description.contains("\n"), file: file, line: line)
+        }
+    }
+
+    func testMissingEmptyDirectoryRandomAndTruncatedFilesAreBadInput() throws {
+        let dir = try TempDirectory()
+        assertBadInput(dir.file("missing.mp4"))
+        assertBadInput(dir.path)
+        FileManager.default.createFile(atPath: dir.file("empty.mp4"), contents: Data())
+        assertBadInput(dir.file("empty.mp4"))
+        var rng = TestRandom(seed: 1)
+        let noise = Data((0..<65536).map { _ in UInt8(truncatingIfNeeded: Int((rng.next() + 1) * 128)) })
+        FileManager.default.createFile(atPath: dir.file("noise.mp4"), contents: noise)
+        assertBadInput(dir.file("noise.mp4"))
+
+        let good = dir.file("good.mp4")
+        let writer = try VideoWriter(path: good, width: 64, height: 64, options: .init(encoding: .h264(crf: 20, preset: "ultrafast")))
+        for i in 0..<10 { try writer.write(Image8(width: 64, height: 64, channels: 3, fill: UInt8(i * 20))) }
+        try writer.finish()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
+        FileManager.default.createFile(atPath: dir.file("truncated.mp4"), contents: bytes.prefix(bytes.count / 2))
+        assertBadInput(dir.file("truncated.mp4"))
+    }
+
+    func testPNGReaderRejectsNonPNG() throws {
+        let dir = try TempDirectory()
+        FileManager.default.createFile(atPath: dir.file("fake.png"), contents: Data("not a png".utf8))
+        XCTAssertThrowsError(try PNG.read(dir.file("fake.png"))) { error in
+            XCTAssertEqual((error as? MediaError)?.kind, .badInput)
+        }
+        XCTAssertThrowsError(try PNG.read(dir.file("none.png")))
+
+        // A real PNG cut short fails inside libpng (its longjmp path), not at the signature check.
+        let whole = dir.file("whole.png")
+        try PNG.write(Image8(width: 64, height: 64, channels: 3, pixels: (0..<(64 * 64 * 3)).map { UInt8($0 % 251) }), to: whole)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        FileManager.default.createFile(atPath: dir.file("cut.png"), contents: bytes.prefix(bytes.count / 2))
+        XCTAssertThrowsError(try PNG.read(dir.file("cut.png"))) { error in
+            XCTAssertEqual((error as? MediaError)?.kind, .badInput)
+            XCTAssertTrue(String(describing: error).contains("png_read_image"), "\(error)")
+        }
+    }
+
+    func testUnfinishedWriterLeavesNothingBehind() throws {
+        let dir = try TempDirectory()
+        do {
+            let writer = try VideoWriter(path: dir.file("never.mp4"), width: 32, height: 32)
+            try writer.write(Image8(width: 32, height: 32, channels: 3, fill: 7))
+            // dropped without finish(), as when a run is interrupted by an error
+        }
+        XCTAssertEqual(dir.contents(), [])
+    }
+
+    func testWriterErrorsNameTheProblem() throws {
+        let dir = try TempDirectory()
+        XCTAssertThrowsError(try VideoWriter(path: dir.file("no/such/folder/out.mp4"), width: 32, height: 32)) { error in
+            XCTAssertEqual((error as? MediaError)?.kind, .output)
+        }
+        XCTAssertThrowsError(try VideoWriter(path: dir.file("ffv1.mp4"), width: 32, height: 32,
+                                             options: .init(encoding: .lossless))) { error in
+            XCTAssertTrue(String(describing: error).contains("mkv"), "\(error)")
+        }
+        let writer = try VideoWriter(path: dir.file("size.mp4"), width: 32, height: 32)
+        XCTAssertThrowsError(try writer.write(Image8(width: 16, height: 32, channels: 3)))
+        XCTAssertThrowsError(try writer.finish(), "finishing with no frames must fail")
+        XCTAssertEqual(dir.contents().filter { !$0.hasPrefix(".") }, [])
+    }
+}

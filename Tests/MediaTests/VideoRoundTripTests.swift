@@ -1,0 +1,109 @@
+import Media
+import Synth
+import Tensor
+import TestSupport
+import XCTest
+
+/// Synthetic frames (the test bed's target video) written and read back through FFmpeg.
+final class VideoRoundTripTests: XCTestCase {
+    func frames(count: Int, width: Int, height: Int, seed: UInt64 = 3) throws -> [Image8] {
+        let renderer = try TestBedRenderer(config: TestBedConfig(seed: seed, frames: count, width: width, height: height))
+        return (0..<count).map { renderer.render(frame: $0).target }
+    }
+
+    func write(_ frames: [Image8], to path: String, options: VideoWriterOptions) throws {
+        let writer = try VideoWriter(path: path, width: frames[0].width, height: frames[0].height, options: options)
+        for f in frames { try writer.write(f) }
+        try writer.finish()
+    }
+
+    func readAll(_ path: String) throws -> [Image8] {
+        let reader = try VideoReader(path: path)
+        var out: [Image8] = []
+        while let f = try reader.nextFrame() { out.append(f) }
+        return out
+    }
+
+    func testLosslessRoundTripIsBitExactIncludingOddSizes() throws {
+        let dir = try TempDirectory()
+        for (w, h) in [(64, 48), (65, 37)] {
+            let original = try frames(count: 6, width: w, height: h)
+            let path = dir.file("lossless-\(w)x\(h).mkv")
+            try write(original, to: path, options: .init(encoding: .lossless, fps: Rational(25, 1)))
+            let decoded = try readAll(path)
+            XCTAssertEqual(decoded.count, original.count)
+            for (a, b) in zip(original, decoded) { XCTAssertEqual(a, b, "\(w)x\(h) not bit-exact") }
+        }
+    }
+
+    func testH264AtCRF18KeepsEveryFrameAbove40dB() throws {
+        let dir = try TempDirectory()
+        let original = try frames(count: 50, width: 256, height: 256)
+        let path = dir.file("crf18.mp4")
+        try write(original, to: path, options: .init(encoding: .h264(crf: 18, preset: "medium"), fps: Rational(25, 1)))
+        let decoded = try readAll(path)
+        // All 50: x264's zero packet duration would otherwise cost the last frame in mp4.
+        XCTAssertEqual(decoded.count, 50)
+        let mean = zip(original, decoded).map { psnr($0, $1) }.reduce(0, +) / Double(decoded.count)
+        XCTAssertGreaterThanOrEqual(mean, 40, "mean PSNR \(mean) dB")
+    }
+
+    func testOddSizedH264KeepsItsSize() throws {
+        let dir = try TempDirectory()
+        let original = try frames(count: 5, width: 75, height: 41)
+        let path = dir.file("odd.mp4")
+        try write(original, to: path, options: .init(encoding: .h264(crf: 18, preset: "fast"), fps: Rational(25, 1)))
+        let reader = try VideoReader(path: path)
+        XCTAssertEqual(reader.info.width, 75)
+        XCTAssertEqual(reader.info.height, 41)
+        let decoded = try readAll(path)
+        XCTAssertEqual(decoded.count, 5)
+        XCTAssertGreaterThan(psnr(original[2], decoded[2]), 35)
+    }
+
+    func testFrameRateTimeBaseAndRotationSurvive() throws {
+        let dir = try TempDirectory()
+        let path = dir.file("ntsc.mp4")
+        try write(try frames(count: 4, width: 64, height: 64),
+                  to: path, options: .init(encoding: .h264(crf: 23, preset: "ultrafast"), fps: Rational(30000, 1001),
+                                           rotation: 90))
+        let info = try VideoInfo.probe(path: path, countFrames: true)
+        XCTAssertEqual(info.fps, Rational(30000, 1001))
+        XCTAssertEqual(info.rotation, 90, accuracy: 1e-6)
+        XCTAssertEqual(info.frameCount, 4)
+        XCTAssertEqual(info.frameCountSource, .decoded)
+        XCTAssertFalse(info.hasAudio)
+    }
+
+    func testMatroskaWithoutFrameCountIsCountedByDecoding() throws {
+        let dir = try TempDirectory()
+        let path = dir.file("count.mkv")
+        try write(try frames(count: 7, width: 32, height: 32), to: path, options: .init(encoding: .lossless))
+        let header = try VideoReader(path: path).info
+        XCTAssertNotEqual(header.frameCountSource, .container, "mkv stores no frame count")
+        let probed = try VideoInfo.probe(path: path)
+        XCTAssertEqual(probed.frameCount, 7)
+        XCTAssertEqual(probed.frameCountSource, .decoded)
+    }
+
+    func testPlanarFramesMatchTheBytes() throws {
+        let dir = try TempDirectory()
+        let original = try frames(count: 2, width: 32, height: 32)
+        let path = dir.file("planar.mkv")
+        try write(original, to: path, options: .init(encoding: .lossless))
+        let reader = try VideoReader(path: path)
+        let planar = try XCTUnwrap(try reader.nextPlanarFrame())
+        XCTAssertEqual(planar.channels, 3)
+        XCTAssertEqual(planar[x: 5, y: 7, c: 1], Float(original[0][x: 5, y: 7, c: 1]) / 255, accuracy: 1e-6)
+    }
+
+    func testPNGSequenceWritesNumberedExactFrames() throws {
+        let dir = try TempDirectory()
+        let original = try frames(count: 3, width: 40, height: 32)
+        let folder = dir.file("seq")
+        try write(original, to: folder, options: .init(encoding: .pngSequence))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(),
+                       ["000000.png", "000001.png", "000002.png"])
+        XCTAssertEqual(try PNG.read(folder + "/000002.png"), .eightBit(original[2]))
+    }
+}
