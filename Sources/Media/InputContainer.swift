@@ -39,6 +39,22 @@ final class InputContainer {
         context.pointee.streams[Int(index)]!
     }
 
+    /// Demuxes the whole file from the current position, calling `body` for each packet of one
+    /// stream; returns how many there were. Demuxer errors (a cut-off file) throw.
+    func forEachPacket(of streamIndex: Int32, _ body: (UnsafeMutablePointer<AVPacket>) throws -> Void) throws -> Int {
+        let packet = try Packet()
+        var count = 0
+        while true {
+            let status = av_read_frame(context, packet.pointer)
+            if status == ff_averror_eof() { return count }
+            try ffCheck(status, "av_read_frame", path: path, kind: .badInput)
+            defer { av_packet_unref(packet.pointer) }
+            guard packet.pointer.pointee.stream_index == streamIndex else { continue }
+            try body(packet.pointer)
+            count += 1
+        }
+    }
+
     /// Index of the best stream of a kind, or nil when the file has none.
     func bestStream(_ type: AVMediaType) -> Int32? {
         let index = av_find_best_stream(context, type, -1, -1, nil, 0)

@@ -185,8 +185,9 @@ public final class VideoReader {
 }
 
 extension VideoInfo {
-    /// Reads the header; with `countFrames`, or when the container has no count, decodes every
-    /// frame to count them exactly (and so also proves the stream decodes to the end).
+    /// Reads the header and demuxes every packet (cheap: no decoding) to catch truncated or
+    /// damaged files. With `countFrames`, or when the container has no count, decodes every frame
+    /// to count them exactly.
     public static func probe(path: String, countFrames: Bool = false) throws -> VideoInfo {
         let reader = try VideoReader(path: path)
         var info = reader.info
@@ -197,8 +198,21 @@ extension VideoInfo {
             }
             info.frameCount = reader.framesRead
             info.frameCountSource = .decoded
+        } else {
+            let packets = try videoPacketCount(path: path)
+            guard packets >= info.frameCount else {
+                throw MediaError(.badInput, call: "av_read_frame", path: path,
+                                 reason: "truncated: the container lists \(info.frameCount) frames, the file holds \(packets)")
+            }
         }
         return info
+    }
+
+    /// Number of packets in the best video stream, read without decoding.
+    static func videoPacketCount(path: String) throws -> Int {
+        let input = try InputContainer(path: path)
+        guard let index = input.bestStream(AVMEDIA_TYPE_VIDEO) else { return 0 }
+        return try input.forEachPacket(of: index) { _ in }
     }
 }
 
@@ -207,19 +221,10 @@ extension AudioInfo {
     public static func fingerprint(path: String) throws -> (packets: Int, crc: UInt32)? {
         let input = try InputContainer(path: path)
         guard let index = input.bestStream(AVMEDIA_TYPE_AUDIO) else { return nil }
-        let packet = try Packet()
         let table = av_crc_get_table(AV_CRC_32_IEEE)
         var crc: UInt32 = 0
-        var count = 0
-        while true {
-            let status = av_read_frame(input.context, packet.pointer)
-            if status == ff_averror_eof() { break }
-            try ffCheck(status, "av_read_frame", path: path, kind: .badInput)
-            defer { av_packet_unref(packet.pointer) }
-            let p = packet.pointer.pointee
-            guard p.stream_index == index, let data = p.data else { continue }
-            crc = av_crc(table, crc, data, Int(p.size))
-            count += 1
+        let count = try input.forEachPacket(of: index) { packet in
+            if let data = packet.pointee.data { crc = av_crc(table, crc, data, Int(packet.pointee.size)) }
         }
         return (count, crc)
     }

@@ -136,6 +136,8 @@ final class EncodedVideoSink {
         try ffCheck(avformat_alloc_output_context2(&ctx, format, nil, temporaryPath),
                     "avformat_alloc_output_context2", path: finalPath, kind: .output)
         context = ctx!
+        // Same frames, same bytes: no random segment UIDs or creation dates (reproducible test beds).
+        context.pointee.flags |= AVFMT_FLAG_BITEXACT
 
         let (codecName, pixelFormat): (String, AVPixelFormat)
         switch options.encoding {

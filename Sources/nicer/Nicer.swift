@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Media
+import Synth
 
 /// Process exit statuses, documented in `nicer --help` and the README.
 enum ExitStatus: Int32 {
@@ -48,6 +49,9 @@ struct Nicer: ParsableCommand {
         case let media as MediaError:
             printError(media.description)
             return media.kind == .output ? .failure : .badInput
+        case let synth as SynthError:
+            printError(synth.description)
+            return .usage
         case let bad as BadInput:
             printError(bad.description)
             return .badInput

@@ -17,11 +17,11 @@ final class BadInputTests: XCTestCase {
         let dir = try TempDirectory()
         assertBadInput(dir.file("missing.mp4"))
         assertBadInput(dir.path)
-        FileManager.default.createFile(atPath: dir.file("empty.mp4"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("empty.mp4"), contents: Data())
         assertBadInput(dir.file("empty.mp4"))
         var rng = TestRandom(seed: 1)
         let noise = Data((0..<65536).map { _ in UInt8(truncatingIfNeeded: Int((rng.next() + 1) * 128)) })
-        FileManager.default.createFile(atPath: dir.file("noise.mp4"), contents: noise)
+        _ = FileManager.default.createFile(atPath: dir.file("noise.mp4"), contents: noise)
         assertBadInput(dir.file("noise.mp4"))
 
         let good = dir.file("good.mp4")
@@ -29,13 +29,13 @@ final class BadInputTests: XCTestCase {
         for i in 0..<10 { try writer.write(Image8(width: 64, height: 64, channels: 3, fill: UInt8(i * 20))) }
         try writer.finish()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
-        FileManager.default.createFile(atPath: dir.file("truncated.mp4"), contents: bytes.prefix(bytes.count / 2))
+        _ = FileManager.default.createFile(atPath: dir.file("truncated.mp4"), contents: bytes.prefix(bytes.count / 2))
         assertBadInput(dir.file("truncated.mp4"))
     }
 
     func testPNGReaderRejectsNonPNG() throws {
         let dir = try TempDirectory()
-        FileManager.default.createFile(atPath: dir.file("fake.png"), contents: Data("not a png".utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("fake.png"), contents: Data("not a png".utf8))
         XCTAssertThrowsError(try PNG.read(dir.file("fake.png"))) { error in
             XCTAssertEqual((error as? MediaError)?.kind, .badInput)
         }
@@ -45,7 +45,7 @@ final class BadInputTests: XCTestCase {
         let whole = dir.file("whole.png")
         try PNG.write(Image8(width: 64, height: 64, channels: 3, pixels: (0..<(64 * 64 * 3)).map { UInt8($0 % 251) }), to: whole)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
-        FileManager.default.createFile(atPath: dir.file("cut.png"), contents: bytes.prefix(bytes.count / 2))
+        _ = FileManager.default.createFile(atPath: dir.file("cut.png"), contents: bytes.prefix(bytes.count / 2))
         XCTAssertThrowsError(try PNG.read(dir.file("cut.png"))) { error in
             XCTAssertEqual((error as? MediaError)?.kind, .badInput)
             XCTAssertTrue(String(describing: error).contains("png_read_image"), "\(error)")

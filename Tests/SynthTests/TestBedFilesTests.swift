@@ -1,0 +1,84 @@
+import Foundation
+import Media
+import Synth
+import Tensor
+import TestSupport
+import XCTest
+
+/// The written clip: determinism of the files and a manifest that matches the decoded frames.
+final class TestBedFilesTests: XCTestCase {
+    let small = TestBedConfig(seed: 11, frames: 10, width: 64, height: 64,
+                              faults: FaultStrengths(pump: 0.08, jitter: 2, mouth: 0.3, eyes: 2, blocks: 0.3))
+
+    func fileBytes(_ folder: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        while let name = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue { out[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)) }
+        }
+        return out
+    }
+
+    func testSameSeedWritesIdenticalFilesInBothEncodings() throws {
+        let dir = try TempDirectory()
+        for encoding in TestBed.Encoding.allCases {
+            try TestBed.generate(config: small, encoding: encoding, into: dir.file("\(encoding)-a"))
+            try TestBed.generate(config: small, encoding: encoding, into: dir.file("\(encoding)-b"))
+            let a = try fileBytes(dir.file("\(encoding)-a")), b = try fileBytes(dir.file("\(encoding)-b"))
+            XCTAssertEqual(a.keys.sorted(), b.keys.sorted())
+            XCTAssertEqual(a.count, 3 + 10 + 1, "three videos, ten masks, one manifest: \(a.keys.sorted())")
+            for (name, bytes) in a { XCTAssertEqual(bytes, b[name], "\(encoding): \(name) differs between runs") }
+        }
+        XCTAssertEqual(dir.contents().filter { $0.hasPrefix(".") }, [], "staging folders left behind")
+    }
+
+    func testManifestMatchesWhatTheLosslessFramesShow() throws {
+        let dir = try TempDirectory()
+        let folder = dir.file("clip")
+        let manifest = try TestBed.generate(config: small, encoding: .lossless, into: folder)
+        XCTAssertEqual(try Manifest.load(from: folder + "/manifest.json"), manifest)
+        let gt = try VideoReader(path: folder + "/" + manifest.files.gt)
+        let proxy = try VideoReader(path: folder + "/" + manifest.files.proxy)
+        XCTAssertEqual(gt.info.fps, Rational(25, 1))
+        var clean = 0, faulty = 0
+        for record in manifest.frames {
+            let g = try XCTUnwrap(try gt.nextFrame()), p = try XCTUnwrap(try proxy.nextFrame())
+            var outside = 0, changed = 0
+            for y in 0..<64 {
+                for x in 0..<64 where (0..<3).contains(where: { g[x: x, y: y, c: $0] != p[x: x, y: y, c: $0] }) {
+                    changed += 1
+                    if !record.regions.contains(where: { x >= $0.box[0] && x < $0.box[2] && y >= $0.box[1] && y < $0.box[3] }) {
+                        outside += 1
+                    }
+                }
+            }
+            XCTAssertEqual(outside, 0, "frame \(record.index): changes outside the recorded regions")
+            if record.regions.isEmpty { XCTAssertEqual(changed, 0); clean += 1 } else { faulty += 1 }
+            if let block = record.block {
+                // Inside an outlier block the proxy is garbage, not the face.
+                let x = block[0] + block[2] / 2, y = block[1] + block[3] / 2
+                XCTAssertTrue((0..<3).contains { g[x: x, y: y, c: $0] != p[x: x, y: y, c: $0] }, "block not visible")
+            }
+            let mask = try PNG.read(folder + String(format: "/masks/%06d.png", record.index)).image8
+            XCTAssertEqual(mask.channels, 1)
+            XCTAssertGreaterThan(mask.pixels.filter { $0 == 255 }.count, 100, "mask must cover the face")
+        }
+        XCTAssertGreaterThan(faulty, 0)
+        XCTAssertNil(try gt.nextFrame(), "more frames than the manifest lists")
+        _ = clean
+    }
+
+    func testExistingOutputIsKeptUnlessReplacing() throws {
+        let dir = try TempDirectory()
+        let folder = dir.file("clip")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        _ = FileManager.default.createFile(atPath: folder + "/keep.txt", contents: Data("mine".utf8))
+        let tiny = TestBedConfig(seed: 1, frames: 2, width: 32, height: 32)
+        XCTAssertThrowsError(try TestBed.generate(config: tiny, encoding: .lossless, into: folder))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/keep.txt"))
+        try TestBed.generate(config: tiny, encoding: .lossless, into: folder, replacing: true)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/keep.txt"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/manifest.json"))
+    }
+}
