@@ -186,24 +186,28 @@ public final class VideoReader {
 
 extension VideoInfo {
     /// Reads the header and demuxes every packet (cheap: no decoding) to catch truncated or
-    /// damaged files. With `countFrames`, or when the container has no count, decodes every frame
-    /// to count them exactly.
+    /// damaged files. With `countFrames`, or when the container has no count or a count below the
+    /// packets it holds, decodes every frame to count them exactly.
     public static func probe(path: String, countFrames: Bool = false) throws -> VideoInfo {
         let reader = try VideoReader(path: path)
         var info = reader.info
-        if countFrames || info.frameCountSource != .container {
+        var decode = countFrames || info.frameCountSource != .container
+        if !decode {
+            let packets = try videoPacketCount(path: path)
+            guard packets >= info.frameCount else {
+                throw MediaError(.badInput, call: "av_read_frame", path: path,
+                                 reason: "truncated: the container lists \(info.frameCount) frames, the file holds \(packets)")
+            }
+            // More packets than the header admits: the header is wrong, so count what decodes.
+            decode = packets > info.frameCount
+        }
+        if decode {
             while try reader.skipFrame() {}
             guard reader.framesRead > 0 else {
                 throw MediaError(.badInput, call: "avcodec_receive_frame", path: path, reason: "no frame decodes")
             }
             info.frameCount = reader.framesRead
             info.frameCountSource = .decoded
-        } else {
-            let packets = try videoPacketCount(path: path)
-            guard packets >= info.frameCount else {
-                throw MediaError(.badInput, call: "av_read_frame", path: path,
-                                 reason: "truncated: the container lists \(info.frameCount) frames, the file holds \(packets)")
-            }
         }
         return info
     }

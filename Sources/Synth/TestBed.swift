@@ -92,7 +92,7 @@ public enum TestBed {
         let manifest = Manifest(generator: "nicer synth", config: config, encoding: encoding.rawValue, files: files,
                                 frames: records)
         let json = JSONEncoder()
-        json.outputFormatting = [.prettyPrinted, .sortedKeys]
+        json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try json.encode(manifest).write(to: staging.appendingPathComponent("manifest.json"))
 
         if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
