@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // nicer: removes temporal flicker from face-swapped videos and measures how stable a video is.
-// Imports point one way: nicer (CLI) → Synth/Media → Tensor → C shims. C modules stay private.
+// Imports point one way: nicer (CLI) → Synth/Media/NeuralNet → Tensor → C shims. C modules stay private.
 import PackageDescription
 
 let package = Package(
@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "nicer", targets: ["nicer"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Synth", targets: ["Synth"]),
     ],
     dependencies: [
@@ -25,6 +26,7 @@ let package = Package(
 
         // MARK: - Libraries
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "NeuralNet", dependencies: ["Tensor"]),
         .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "Tensor"]),
         .target(name: "Synth", dependencies: ["Media", "Tensor"]),
 
@@ -32,13 +34,14 @@ let package = Package(
         .executableTarget(
             name: "nicer",
             dependencies: [
-                "Media", "Synth", "Tensor",
+                "Media", "Synth", "Tensor", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["Media", "Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor", "Synth", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["nicer", "Media", "Synth", "TestSupport"]),

@@ -1,0 +1,187 @@
+public import Tensor
+
+/// 2-D convolution, square kernel, dilation 1, as im2col + one sgemm per sample; a 1×1 stride-1
+/// convolution is a plain GEMM on the input.
+///
+/// input [N, Cin, H, W] → output [N, Cout, Ho, Wo], Ho = (H + 2p − k) / s + 1
+/// weight [Cout, Cin, k, k] (PyTorch's layout), bias [Cout]
+public final class Conv2d: Layer {
+    public let name: String
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    public var computesInputGradient = true
+
+    private let parameters: Parameters
+    private let weightOffset: Int
+    private let biasOffset: Int
+    private let workspace: Workspace
+    private var input: Tensor?
+    private var output = Reusable()
+    private var dInput = Reusable()
+
+    public init(_ name: String, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                parameters: Parameters, workspace: Workspace) {
+        precondition(kernel >= 1 && stride >= 1 && padding >= 0, "bad conv geometry")
+        self.name = name
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.parameters = parameters
+        self.workspace = workspace
+        weightOffset = parameters.declare(name + ".weight", shape: [outChannels, inChannels, kernel, kernel])
+        biasOffset = parameters.declare(name + ".bias", shape: [outChannels])
+    }
+
+    var geometry: ConvGeometry { ConvGeometry(kernel: kernel, stride: stride, padding: padding) }
+    private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    private var columnRows: Int { inChannels * kernel * kernel }
+
+    public func outputShape(_ s: Shape) -> Shape {
+        Shape(s.n, outChannels, geometry.outputSize(s.h), geometry.outputSize(s.w))
+    }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        let x = inputs[0]
+        precondition(x.shape.c == inChannels, "\(name): expects \(inChannels) channels, got \(x.shape)")
+        input = x
+        let y = output.get(outputShape(x.shape))
+        let spatial = y.shape.plane
+        let weight = parameters.values.pointer + weightOffset
+        let bias = parameters.values.pointer + biasOffset
+        for n in 0..<x.shape.n {
+            let xn = x.sample(n), yn = y.sample(n)
+            let columns: UnsafePointer<Float>
+            if isPointwise {
+                columns = UnsafePointer(xn.pointer)
+            } else {
+                let buffer = workspace.buffer(columnRows * spatial)
+                im2col(xn, geometry: geometry, outH: y.shape.h, outW: y.shape.w, into: buffer)
+                columns = UnsafePointer(buffer)
+            }
+            // Start from the bias and accumulate W · columns on top (beta = 1).
+            for co in 0..<outChannels { (yn.pointer + co * spatial).update(repeating: bias[co], count: spatial) }
+            Gemm.multiply(m: outChannels, n: spatial, k: columnRows, a: weight, b: columns, c: yn.pointer, beta: 1)
+        }
+        return y
+    }
+
+    public func backward(_ dOutput: Tensor) -> [Tensor] {
+        guard let x = input else { preconditionFailure("\(name): backward before forward") }
+        let spatial = dOutput.shape.plane
+        let weight = parameters.values.pointer + weightOffset
+        let dWeight = parameters.gradients.pointer + weightOffset
+        let dBias = parameters.gradients.pointer + biasOffset
+        let dx = computesInputGradient ? dInput.get(x.shape) : nil
+        for n in 0..<x.shape.n {
+            let xn = x.sample(n), dyn = dOutput.sample(n)
+            for co in 0..<outChannels {
+                let row = dyn.pointer + co * spatial
+                var sum: Float = 0
+                for i in 0..<spatial { sum += row[i] }
+                dBias[co] += sum
+            }
+            // dW += dY · columnsᵀ, with the columns rebuilt rather than kept from forward.
+            let columns: UnsafeMutablePointer<Float>
+            if isPointwise {
+                columns = xn.pointer
+            } else {
+                columns = workspace.buffer(columnRows * spatial)
+                im2col(xn, geometry: geometry, outH: dOutput.shape.h, outW: dOutput.shape.w, into: columns)
+            }
+            Gemm.multiply(m: outChannels, n: columnRows, k: spatial, a: dyn.pointer, b: columns, transposeB: true,
+                          c: dWeight, beta: 1)
+            guard let dx else { continue }
+            // dColumns = Wᵀ · dY, folded back onto the input (col2im).
+            let dxn = dx.sample(n)
+            if isPointwise {
+                Gemm.multiply(m: columnRows, n: spatial, k: outChannels, a: weight, transposeA: true, b: dyn.pointer,
+                              c: dxn.pointer)
+            } else {
+                Gemm.multiply(m: columnRows, n: spatial, k: outChannels, a: weight, transposeA: true, b: dyn.pointer,
+                              c: columns)
+                col2im(columns, geometry: geometry, outH: dOutput.shape.h, outW: dOutput.shape.w, into: dxn)
+            }
+        }
+        return dx.map { [$0] } ?? []
+    }
+}
+
+/// Kernel, stride and padding of a square convolution window.
+public struct ConvGeometry: Sendable {
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+
+    public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+}
+
+/// columns[(ci·k + ky)·k + kx, oy·Wo + ox] = x[ci, oy·s − p + ky, ox·s − p + kx] (0 outside).
+/// x is one sample [1, C, H, W].
+func im2col(_ x: Tensor, geometry g: ConvGeometry, outH: Int, outW: Int, into columns: UnsafeMutablePointer<Float>) {
+    let c = x.shape.c, h = x.shape.h, w = x.shape.w, k = g.kernel
+    let src = x.pointer
+    for ci in 0..<c {
+        let plane = src + ci * h * w
+        for ky in 0..<k {
+            for kx in 0..<k {
+                var dst = columns + ((ci * k + ky) * k + kx) * outH * outW
+                // Output columns whose source x is inside the image: ox in [first, last).
+                let first = max(0, (g.padding - kx + g.stride - 1) / g.stride)
+                let last = min(outW, max(first, (w + g.padding - kx + g.stride - 1) / g.stride))
+                for oy in 0..<outH {
+                    let iy = oy * g.stride - g.padding + ky
+                    if iy < 0 || iy >= h {
+                        dst.update(repeating: 0, count: outW)
+                    } else {
+                        let row = plane + iy * w
+                        if first > 0 { dst.update(repeating: 0, count: first) }
+                        if g.stride == 1 {
+                            (dst + first).update(from: row + (first - g.padding + kx), count: last - first)
+                        } else {
+                            var ix = first * g.stride - g.padding + kx
+                            for ox in first..<last {
+                                dst[ox] = row[ix]
+                                ix += g.stride
+                            }
+                        }
+                        if last < outW { (dst + last).update(repeating: 0, count: outW - last) }
+                    }
+                    dst += outW
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of im2col: dx[ci, iy, ix] = Σ of the column entries that read it (dx is overwritten).
+func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry, outH: Int, outW: Int, into dx: Tensor) {
+    let c = dx.shape.c, h = dx.shape.h, w = dx.shape.w, k = g.kernel
+    dx.fill(0)
+    for ci in 0..<c {
+        let plane = dx.pointer + ci * h * w
+        for ky in 0..<k {
+            for kx in 0..<k {
+                var src = columns + ((ci * k + ky) * k + kx) * outH * outW
+                let first = max(0, (g.padding - kx + g.stride - 1) / g.stride)
+                let last = min(outW, max(first, (w + g.padding - kx + g.stride - 1) / g.stride))
+                for oy in 0..<outH {
+                    let iy = oy * g.stride - g.padding + ky
+                    if iy >= 0 && iy < h {
+                        let row = plane + iy * w
+                        var ix = first * g.stride - g.padding + kx
+                        for ox in first..<last {
+                            row[ix] += src[ox]
+                            ix += g.stride
+                        }
+                    }
+                    src += outW
+                }
+            }
+        }
+    }
+}

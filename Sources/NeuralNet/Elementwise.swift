@@ -1,0 +1,101 @@
+public import Tensor
+
+/// y = x for x > 0, slope · x otherwise. Shapes unchanged.
+public final class LeakyReLU: Layer {
+    public let name: String
+    public let slope: Float
+    public var computesInputGradient = true
+    private var input: Tensor?
+    private var output = Reusable()
+    private var dInput = Reusable()
+
+    public init(_ name: String, slope: Float = 0.2) {
+        self.name = name
+        self.slope = slope
+    }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        let x = inputs[0]
+        input = x
+        let y = output.get(x.shape)
+        let src = x.pointer, dst = y.pointer, a = slope
+        for i in 0..<x.count { dst[i] = src[i] > 0 ? src[i] : a * src[i] }
+        return y
+    }
+
+    public func backward(_ dOutput: Tensor) -> [Tensor] {
+        guard let x = input else { preconditionFailure("\(name): backward before forward") }
+        let dx = dInput.get(x.shape)
+        let src = x.pointer, dy = dOutput.pointer, out = dx.pointer, a = slope
+        for i in 0..<x.count { out[i] = src[i] > 0 ? dy[i] : a * dy[i] }
+        return [dx]
+    }
+}
+
+/// Channel concatenation: [N, C1, H, W] + [N, C2, H, W] → [N, C1 + C2, H, W].
+public final class Concat: Layer {
+    public let name: String
+    public var computesInputGradient = true
+    private var shapes: [Shape] = []
+    private var output = Reusable()
+    private var dInputs: [Reusable] = []
+
+    public init(_ name: String) { self.name = name }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        let first = inputs[0].shape
+        precondition(inputs.allSatisfy { $0.shape.n == first.n && $0.shape.h == first.h && $0.shape.w == first.w },
+                     "\(name): spatial shapes differ: \(inputs.map(\.shape))")
+        shapes = inputs.map(\.shape)
+        let total = inputs.reduce(0) { $0 + $1.shape.c }
+        let y = output.get(Shape(first.n, total, first.h, first.w))
+        for n in 0..<first.n {
+            var channel = 0
+            for x in inputs {
+                let size = x.shape.c * x.shape.plane
+                (y.sample(n).pointer + channel * first.plane).update(from: x.sample(n).pointer, count: size)
+                channel += x.shape.c
+            }
+        }
+        return y
+    }
+
+    public func backward(_ dOutput: Tensor) -> [Tensor] {
+        if dInputs.count != shapes.count { dInputs = Array(repeating: Reusable(), count: shapes.count) }
+        var grads: [Tensor] = []
+        var channel = 0
+        for (i, shape) in shapes.enumerated() {
+            let dx = dInputs[i].get(shape)
+            for n in 0..<shape.n {
+                dx.sample(n).pointer.update(from: dOutput.sample(n).pointer + channel * shape.plane,
+                                            count: shape.c * shape.plane)
+            }
+            channel += shape.c
+            grads.append(dx)
+        }
+        return grads
+    }
+}
+
+/// Elementwise sum of inputs of one shape. The gradient passes unchanged to every input.
+public final class Add: Layer {
+    public let name: String
+    public var computesInputGradient = true
+    private var inputCount = 0
+    private var output = Reusable()
+
+    public init(_ name: String) { self.name = name }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        precondition(inputs.allSatisfy { $0.shape == inputs[0].shape }, "\(name): shapes differ")
+        inputCount = inputs.count
+        let y = output.get(inputs[0].shape)
+        y.pointer.update(from: inputs[0].pointer, count: y.count)
+        for x in inputs.dropFirst() { y.add(x) }
+        return y
+    }
+
+    public func backward(_ dOutput: Tensor) -> [Tensor] {
+        Array(repeating: dOutput, count: inputCount)
+    }
+}

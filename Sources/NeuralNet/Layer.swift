@@ -1,0 +1,41 @@
+public import Tensor
+
+/// A differentiable step. `forward` keeps what `backward` needs; `backward` takes the gradient
+/// of the loss with respect to the output and returns the gradients for the inputs (in order),
+/// adding (never assigning) the parameter gradients into the network's `Parameters.gradients`.
+///
+/// Buffers are owned by the layer and reused while shapes stay the same, so a training step
+/// allocates nothing after the first. The tensors a layer returns stay valid until its next call.
+public protocol Layer: AnyObject {
+    var name: String { get }
+    func forward(_ inputs: [Tensor]) -> Tensor
+    func backward(_ dOutput: Tensor) -> [Tensor]
+    /// False when the inputs are data that need no gradient (skips dInput work, e.g. the first conv).
+    var computesInputGradient: Bool { get set }
+}
+
+/// A tensor that a layer reuses between calls while the shape stays the same.
+struct Reusable {
+    private var tensor: Tensor?
+
+    mutating func get(_ shape: Shape) -> Tensor {
+        if let tensor, tensor.shape == shape { return tensor }
+        let fresh = Tensor(shape)
+        tensor = fresh
+        return fresh
+    }
+}
+
+/// Scratch memory shared by the layers of one network (im2col columns), grown on demand.
+public final class Workspace {
+    private var storage = TensorStorage(count: 0)
+
+    public init() {}
+
+    public func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if storage.count < count { storage = TensorStorage(count: count) }
+        return storage.pointer
+    }
+
+    public var capacity: Int { storage.count }
+}

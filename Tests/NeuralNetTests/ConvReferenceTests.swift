@@ -1,0 +1,58 @@
+import NeuralNet
+import Tensor
+import TestSupport
+import XCTest
+
+/// The im2col + sgemm convolution equals the direct one, forward and backward, on awkward shapes.
+final class ConvReferenceTests: XCTestCase {
+    func testFastConvEqualsNaiveConvOnRandomShapes() {
+        var rng = TestRandom(seed: 21)
+        func pick(_ values: [Int]) -> Int { values[Int((rng.next() + 1) / 2 * Float(values.count)) % values.count] }
+        for trial in 0..<24 {
+            let k = pick([1, 2, 3, 5]), s = pick([1, 2]), p = pick([0, 1, 2])
+            let cin = pick([1, 3, 4, 7]), cout = pick([1, 2, 5, 8])
+            let h = pick([5, 8, 9, 13]), w = pick([4, 7, 11, 16]), n = pick([1, 2])
+            guard h + 2 * p >= k, w + 2 * p >= k else { continue }
+            let params = Parameters()
+            let conv = Conv2d("c", cin, cout, kernel: k, stride: s, padding: p, parameters: params, workspace: Workspace())
+            params.allocate()
+            randomize(params, seed: UInt64(trial))
+            let shape = Shape(n, cin, h, w)
+            let x = randomTensor(shape, seed: UInt64(100 + trial))
+            let theta = (0..<params.count).map { Double(params.values.pointer[$0]) }
+            let weights = cout * cin * k * k
+            let label = "trial \(trial): n\(n) cin\(cin) cout\(cout) \(h)x\(w) k\(k) s\(s) p\(p)"
+
+            let y = conv.forward([x])
+            let ref = Reference.conv2d(x.values.map(Double.init), .init(shape), weight: Array(theta[0..<weights]),
+                                       bias: Array(theta[weights...]), outChannels: cout, kernel: k, stride: s, padding: p)
+            XCTAssertEqual(y.shape, Shape(ref.dims.n, ref.dims.c, ref.dims.h, ref.dims.w), label)
+            XCTAssertNil(mismatch(y.values, ref.y, tolerance: 1e-5), label)
+
+            let dy = randomTensor(y.shape, seed: UInt64(200 + trial))
+            params.zeroGradients()
+            let dx = conv.backward(dy)[0]
+            let back = Reference.conv2dBackward(x.values.map(Double.init), .init(shape), weight: Array(theta[0..<weights]),
+                                                dy: dy.values.map(Double.init), outChannels: cout, kernel: k, stride: s, padding: p)
+            XCTAssertNil(mismatch(dx.values, back.dx, tolerance: 1e-5), "dx " + label)
+            let grads = (0..<params.count).map { params.gradients.pointer[$0] }
+            XCTAssertNil(mismatch(Array(grads[0..<weights]), back.dw, tolerance: 1e-5), "dw " + label)
+            XCTAssertNil(mismatch(Array(grads[weights...]), back.db, tolerance: 1e-5), "db " + label)
+        }
+    }
+
+    func testParameterGradientsAccumulateAcrossCalls() {
+        let params = Parameters()
+        let conv = Conv2d("c", 2, 3, kernel: 3, padding: 1, parameters: params, workspace: Workspace())
+        params.allocate()
+        randomize(params, seed: 1)
+        let x = randomTensor(Shape(1, 2, 5, 5), seed: 2)
+        let dy = randomTensor(Shape(1, 3, 5, 5), seed: 3)
+        params.zeroGradients()
+        _ = conv.forward([x])
+        _ = conv.backward(dy)
+        let once = (0..<params.count).map { params.gradients.pointer[$0] }
+        _ = conv.backward(dy)
+        for i in 0..<params.count { XCTAssertEqual(params.gradients.pointer[i], 2 * once[i], accuracy: 1e-5 * max(1, abs(once[i]))) }
+    }
+}
