@@ -1,4 +1,5 @@
 public import Tensor
+import Foundation
 
 /// 2-D convolution, square kernel, dilation 1, as im2col + one sgemm per sample; a 1×1 stride-1
 /// convolution is a plain GEMM on the input.
@@ -38,6 +39,18 @@ public final class Conv2d: Layer {
     }
 
     var geometry: ConvGeometry { ConvGeometry(kernel: kernel, stride: stride, padding: padding) }
+
+    /// Output rows in blocks of at most `tileColumns` pixels and about `tileFloats` im2col values:
+    /// the column buffer stays small (not K × the whole image) and warm in cache for the GEMM.
+    private func tiles(outH: Int, outW: Int) -> [Range<Int>] {
+        let columns = min(tileColumns, max(1, Self.tileFloats / columnRows))
+        let rowsPerTile = max(1, columns / max(1, outW))
+        return Swift.stride(from: 0, to: outH, by: rowsPerTile).map { $0..<min(outH, $0 + rowsPerTile) }
+    }
+
+    /// Most pixels per im2col block (whole rows; at least one row).
+    public var tileColumns = 16384
+    static let tileFloats = 1 << 22
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     private var columnRows: Int { inChannels * kernel * kernel }
 
@@ -55,17 +68,19 @@ public final class Conv2d: Layer {
         let bias = parameters.values.pointer + biasOffset
         for n in 0..<x.shape.n {
             let xn = x.sample(n), yn = y.sample(n)
-            let columns: UnsafePointer<Float>
-            if isPointwise {
-                columns = UnsafePointer(xn.pointer)
-            } else {
-                let buffer = workspace.buffer(columnRows * spatial)
-                im2col(xn, geometry: geometry, outH: y.shape.h, outW: y.shape.w, into: buffer)
-                columns = UnsafePointer(buffer)
-            }
             // Start from the bias and accumulate W · columns on top (beta = 1).
             for co in 0..<outChannels { (yn.pointer + co * spatial).update(repeating: bias[co], count: spatial) }
-            Gemm.multiply(m: outChannels, n: spatial, k: columnRows, a: weight, b: columns, c: yn.pointer, beta: 1)
+            if isPointwise {
+                Gemm.multiply(m: outChannels, n: spatial, k: columnRows, a: weight, b: xn.pointer, c: yn.pointer, beta: 1)
+                continue
+            }
+            for rows in tiles(outH: y.shape.h, outW: y.shape.w) {
+                let width = rows.count * y.shape.w
+                let columns = workspace.buffer(columnRows * width)
+                im2col(xn, geometry: geometry, rows: rows, outW: y.shape.w, into: columns)
+                Gemm.multiply(m: outChannels, n: width, k: columnRows, a: weight, b: columns,
+                              c: yn.pointer + rows.lowerBound * y.shape.w, ldc: spatial, beta: 1)
+            }
         }
         return y
     }
@@ -85,26 +100,29 @@ public final class Conv2d: Layer {
                 for i in 0..<spatial { sum += row[i] }
                 dBias[co] += sum
             }
-            // dW += dY · columnsᵀ, with the columns rebuilt rather than kept from forward.
-            let columns: UnsafeMutablePointer<Float>
             if isPointwise {
-                columns = xn.pointer
-            } else {
-                columns = workspace.buffer(columnRows * spatial)
-                im2col(xn, geometry: geometry, outH: dOutput.shape.h, outW: dOutput.shape.w, into: columns)
+                Gemm.multiply(m: outChannels, n: columnRows, k: spatial, a: dyn.pointer, b: xn.pointer, transposeB: true,
+                              c: dWeight, beta: 1)
+                if let dx {
+                    Gemm.multiply(m: columnRows, n: spatial, k: outChannels, a: weight, transposeA: true, b: dyn.pointer,
+                                  c: dx.sample(n).pointer)
+                }
+                continue
             }
-            Gemm.multiply(m: outChannels, n: columnRows, k: spatial, a: dyn.pointer, b: columns, transposeB: true,
-                          c: dWeight, beta: 1)
-            guard let dx else { continue }
-            // dColumns = Wᵀ · dY, folded back onto the input (col2im).
-            let dxn = dx.sample(n)
-            if isPointwise {
-                Gemm.multiply(m: columnRows, n: spatial, k: outChannels, a: weight, transposeA: true, b: dyn.pointer,
-                              c: dxn.pointer)
-            } else {
-                Gemm.multiply(m: columnRows, n: spatial, k: outChannels, a: weight, transposeA: true, b: dyn.pointer,
+            dx?.sample(n).fill(0)
+            for rows in tiles(outH: dOutput.shape.h, outW: dOutput.shape.w) {
+                let width = rows.count * dOutput.shape.w
+                let dyTile = dyn.pointer + rows.lowerBound * dOutput.shape.w
+                // dW += dY · columnsᵀ, with the columns rebuilt rather than kept from forward.
+                let columns = workspace.buffer(columnRows * width)
+                im2col(xn, geometry: geometry, rows: rows, outW: dOutput.shape.w, into: columns)
+                Gemm.multiply(m: outChannels, n: columnRows, k: width, a: dyTile, lda: spatial, b: columns, transposeB: true,
+                              c: dWeight, beta: 1)
+                guard let dx else { continue }
+                // dColumns = Wᵀ · dY, folded back onto the input (col2im).
+                Gemm.multiply(m: columnRows, n: width, k: outChannels, a: weight, transposeA: true, b: dyTile, ldb: spatial,
                               c: columns)
-                col2im(columns, geometry: geometry, outH: dOutput.shape.h, outW: dOutput.shape.w, into: dxn)
+                col2im(columns, geometry: geometry, rows: rows, outW: dOutput.shape.w, into: dx.sample(n))
             }
         }
         return dx.map { [$0] } ?? []
@@ -120,20 +138,21 @@ public struct ConvGeometry: Sendable {
     public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
 }
 
-/// columns[(ci·k + ky)·k + kx, oy·Wo + ox] = x[ci, oy·s − p + ky, ox·s − p + kx] (0 outside).
-/// x is one sample [1, C, H, W].
-func im2col(_ x: Tensor, geometry g: ConvGeometry, outH: Int, outW: Int, into columns: UnsafeMutablePointer<Float>) {
+/// columns[(ci·k + ky)·k + kx, (oy − r0)·Wo + ox] = x[ci, oy·s − p + ky, ox·s − p + kx] (0 outside),
+/// for output rows oy in `rows` = r0..<r1. x is one sample [1, C, H, W].
+func im2col(_ x: Tensor, geometry g: ConvGeometry, rows: Range<Int>, outW: Int, into columns: UnsafeMutablePointer<Float>) {
     let c = x.shape.c, h = x.shape.h, w = x.shape.w, k = g.kernel
     let src = x.pointer
-    for ci in 0..<c {
+    let width = rows.count * outW
+    forEachChannel(c, work: c * k * k * width) { ci in
         let plane = src + ci * h * w
         for ky in 0..<k {
             for kx in 0..<k {
-                var dst = columns + ((ci * k + ky) * k + kx) * outH * outW
+                var dst = columns + ((ci * k + ky) * k + kx) * width
                 // Output columns whose source x is inside the image: ox in [first, last).
                 let first = max(0, (g.padding - kx + g.stride - 1) / g.stride)
                 let last = min(outW, max(first, (w + g.padding - kx + g.stride - 1) / g.stride))
-                for oy in 0..<outH {
+                for oy in rows {
                     let iy = oy * g.stride - g.padding + ky
                     if iy < 0 || iy >= h {
                         dst.update(repeating: 0, count: outW)
@@ -158,30 +177,75 @@ func im2col(_ x: Tensor, geometry g: ConvGeometry, outH: Int, outW: Int, into co
     }
 }
 
-/// The adjoint of im2col: dx[ci, iy, ix] = Σ of the column entries that read it (dx is overwritten).
-func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry, outH: Int, outW: Int, into dx: Tensor) {
+/// The adjoint of im2col for output rows `rows`: adds each column entry into the input pixel it
+/// read (dx accumulates, so blocks of rows can be folded one after another).
+func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry, rows: Range<Int>, outW: Int, into dx: Tensor) {
     let c = dx.shape.c, h = dx.shape.h, w = dx.shape.w, k = g.kernel
-    dx.fill(0)
-    for ci in 0..<c {
+    let width = rows.count * outW
+    forEachChannel(c, work: c * k * k * width) { ci in
         let plane = dx.pointer + ci * h * w
         for ky in 0..<k {
             for kx in 0..<k {
-                var src = columns + ((ci * k + ky) * k + kx) * outH * outW
+                var src = columns + ((ci * k + ky) * k + kx) * width
                 let first = max(0, (g.padding - kx + g.stride - 1) / g.stride)
                 let last = min(outW, max(first, (w + g.padding - kx + g.stride - 1) / g.stride))
-                for oy in 0..<outH {
+                for oy in rows {
                     let iy = oy * g.stride - g.padding + ky
-                    if iy >= 0 && iy < h {
+                    if iy >= 0 && iy < h && last > first {
                         let row = plane + iy * w
-                        var ix = first * g.stride - g.padding + kx
-                        for ox in first..<last {
-                            row[ix] += src[ox]
-                            ix += g.stride
+                        if g.stride == 1 {
+                            addInPlace(row + (first - g.padding + kx), src + first, count: last - first)
+                        } else {
+                            var ix = first * g.stride - g.padding + kx
+                            for ox in first..<last {
+                                row[ix] += src[ox]
+                                ix += g.stride
+                            }
                         }
                     }
                     src += outW
                 }
             }
         }
+    }
+}
+
+/// Runs `body` for every channel, split over the cores when there is enough work to pay for it.
+/// Channels touch disjoint memory in im2col (their column rows) and col2im (their input planes).
+@inline(__always)
+func forEachChannel(_ channels: Int, work: Int, _ body: (Int) -> Void) {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    guard cores > 1, channels > 1, work >= 1 << 16 else {
+        for c in 0..<channels { body(c) }
+        return
+    }
+    let chunks = min(cores, channels)
+    withoutActuallyEscaping(body) { escapable in
+        // Safe: concurrentPerform returns only when every chunk is done, and chunks share no channel.
+        let shared = UncheckedSendable(escapable)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for c in stride(from: chunk, to: channels, by: chunks) { shared.value(c) }
+        }
+    }
+}
+
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// dst[i] += src[i] in 8-wide vectors.
+@inline(__always)
+func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let a = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD8<Float>.self)
+        let b = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: a + b, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        dst[i] += src[i]
+        i += 1
     }
 }

@@ -24,8 +24,12 @@ public final class LeakyReLU: Layer {
     }
 
     public func backward(_ dOutput: Tensor) -> [Tensor] {
+        backward(dOutput, overwritingOutputGradient: false)
+    }
+
+    public func backward(_ dOutput: Tensor, overwritingOutputGradient: Bool) -> [Tensor] {
         guard let x = input else { preconditionFailure("\(name): backward before forward") }
-        let dx = dInput.get(x.shape)
+        let dx = overwritingOutputGradient ? dOutput : dInput.get(x.shape)
         let src = x.pointer, dy = dOutput.pointer, out = dx.pointer, a = slope
         for i in 0..<x.count { out[i] = src[i] > 0 ? dy[i] : a * dy[i] }
         return [dx]
@@ -60,7 +64,17 @@ public final class Concat: Layer {
         return y
     }
 
+    /// Batch-1 gradients are channel views of dOutput: no copy, no buffers.
+    public var gradientAliasing: GradientAliasing { shapes.first?.n == 1 ? .disjointViews : .none }
+
     public func backward(_ dOutput: Tensor) -> [Tensor] {
+        if dOutput.shape.n == 1 {
+            var channel = 0
+            return shapes.map { shape in
+                defer { channel += shape.c }
+                return dOutput.channels(channel..<(channel + shape.c))
+            }
+        }
         if dInputs.count != shapes.count { dInputs = Array(repeating: Reusable(), count: shapes.count) }
         var grads: [Tensor] = []
         var channel = 0
@@ -98,4 +112,6 @@ public final class Add: Layer {
     public func backward(_ dOutput: Tensor) -> [Tensor] {
         Array(repeating: dOutput, count: inputCount)
     }
+
+    public var gradientAliasing: GradientAliasing { .shared }
 }

@@ -12,6 +12,26 @@ public protocol Layer: AnyObject {
     func backward(_ dOutput: Tensor) -> [Tensor]
     /// False when the inputs are data that need no gradient (skips dInput work, e.g. the first conv).
     var computesInputGradient: Bool { get set }
+    /// Backward that may write its result over `dOutput` when the caller no longer needs it
+    /// (saves one gradient buffer per elementwise layer). Defaults to `backward(_:)`.
+    func backward(_ dOutput: Tensor, overwritingOutputGradient: Bool) -> [Tensor]
+    /// Whether the gradients `backward` returns are, or lie inside, `dOutput` itself.
+    var gradientAliasing: GradientAliasing { get }
+}
+
+/// How a layer's input gradients relate to the output gradient it was given.
+public enum GradientAliasing: Sendable {
+    /// Fresh buffers owned by the layer.
+    case none
+    /// Disjoint views into `dOutput` (Concat): each may be overwritten if `dOutput` could be.
+    case disjointViews
+    /// `dOutput` itself, handed to several inputs (Add): never overwritable.
+    case shared
+}
+
+extension Layer {
+    public func backward(_ dOutput: Tensor, overwritingOutputGradient: Bool) -> [Tensor] { backward(dOutput) }
+    public var gradientAliasing: GradientAliasing { .none }
 }
 
 /// A tensor that a layer reuses between calls while the shape stays the same.

@@ -1,4 +1,5 @@
 public import Tensor
+import Dispatch
 
 /// A network as a flat list of named steps over named tensors ("slots"): each step runs one
 /// layer on some slots and writes one. Forward runs the list in order; backward runs it in
@@ -16,9 +17,15 @@ public final class Network {
     /// Slot names; slot 0 is the network input.
     public private(set) var slotNames: [String] = ["input"]
 
+    /// When set, forward and backward add each layer's wall time (seconds) under its kind
+    /// ("Conv2d forward", …), to show where a step's time goes.
+    public var profile: [String: Double]?
+
     private var values: [Tensor?] = []
     private var gradients: [Tensor?] = []
     private var ownsGradient: [Bool] = []
+    /// The slot's gradient buffer is used by nothing else and may be overwritten by its consumer.
+    private var exclusiveGradient: [Bool] = []
     private var accumulators: [Reusable] = []
 
     public init(parameters: Parameters = Parameters(), workspace: Workspace = Workspace()) {
@@ -48,37 +55,62 @@ public final class Network {
             values = Array(repeating: nil, count: slotNames.count)
             gradients = Array(repeating: nil, count: slotNames.count)
             ownsGradient = Array(repeating: false, count: slotNames.count)
+            exclusiveGradient = Array(repeating: false, count: slotNames.count)
             accumulators = Array(repeating: Reusable(), count: slotNames.count)
         }
         values[0] = input
         for step in steps {
+            let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             values[step.output] = step.layer.forward(step.inputs.map { values[$0]! })
+            if profile != nil { record(step.layer, "forward", since: start) }
         }
         return values[steps.last!.output]!
     }
 
     /// Backpropagates the loss gradient of the last forward's output; adds into parameter gradients.
+    /// `dOutput` itself is left as it is.
     public func backward(_ dOutput: Tensor) {
         for i in gradients.indices {
             gradients[i] = nil
             ownsGradient[i] = false
+            exclusiveGradient[i] = false
         }
-        gradients[steps.last!.output] = dOutput
+        gradients[steps.last!.output] = dOutput  // the caller's: never overwritten
         for step in steps.reversed() {
             guard let dy = gradients[step.output] else { continue }
-            let dInputs = step.layer.backward(dy)
+            let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+            let dyExclusive = exclusiveGradient[step.output]
+            let dInputs = step.layer.backward(dy, overwritingOutputGradient: dyExclusive)
+            if profile != nil { record(step.layer, "backward", since: start) }
             guard step.layer.computesInputGradient else { continue }
+            let exclusive: Bool
+            switch step.layer.gradientAliasing {
+            case .none: exclusive = true
+            case .disjointViews: exclusive = dyExclusive
+            case .shared: exclusive = false
+            }
             for (slot, dx) in zip(step.inputs, dInputs) where slot != 0 {
-                accumulate(dx, into: slot)
+                accumulate(dx, into: slot, exclusive: exclusive)
             }
         }
     }
 
-    private func accumulate(_ dx: Tensor, into slot: Int) {
+    private func record(_ layer: Layer, _ phase: String, since start: UInt64) {
+        let key = "\(type(of: layer)) \(phase)"
+        profile?[key, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Floats held in slot values (activations kept for backward) after a forward.
+    public var activationFloats: Int { values.dropFirst().reduce(0) { $0 + ($1?.count ?? 0) } }
+
+    private func accumulate(_ dx: Tensor, into slot: Int, exclusive: Bool) {
         guard let existing = gradients[slot] else {
-            gradients[slot] = dx  // borrowed: the producing layer keeps it intact until its next call
+            // Borrowed: the producing layer keeps it intact until its next call.
+            gradients[slot] = dx
+            exclusiveGradient[slot] = exclusive
             return
         }
+        exclusiveGradient[slot] = true
         if !ownsGradient[slot] {
             let sum = accumulators[slot].get(existing.shape)
             sum.pointer.update(from: existing.pointer, count: existing.count)

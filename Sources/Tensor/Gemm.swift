@@ -16,21 +16,26 @@ public enum Gemm {
         return "\(config) [\(core)]"
     }
 
+    /// Leading dimensions (row strides) default to packed storage; pass them to work on a block
+    /// of columns inside wider rows.
     public static func multiply(
         m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, transposeA: Bool = false,
-        b: UnsafePointer<Float>, transposeB: Bool = false,
-        c: UnsafeMutablePointer<Float>,
+        a: UnsafePointer<Float>, transposeA: Bool = false, lda: Int? = nil,
+        b: UnsafePointer<Float>, transposeB: Bool = false, ldb: Int? = nil,
+        c: UnsafeMutablePointer<Float>, ldc: Int? = nil,
         alpha: Float = 1, beta: Float = 0
     ) {
         precondition(m > 0 && n > 0 && k > 0, "gemm dimensions must be positive")
-        let lda = transposeA ? m : k
-        let ldb = transposeB ? k : n
+        let strideA = lda ?? (transposeA ? m : k)
+        let strideB = ldb ?? (transposeB ? k : n)
+        let strideC = ldc ?? n
+        precondition(strideA >= (transposeA ? m : k) && strideB >= (transposeB ? k : n) && strideC >= n,
+                     "leading dimension shorter than a row")
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(strideA), b, Int32(strideB),
+                    beta, c, Int32(strideC))
     }
 
     /// Triple-loop reference with the same contract, accumulated in Double; for tests only.

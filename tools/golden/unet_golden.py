@@ -26,37 +26,38 @@ def xavier(shape):
     return w
 
 
-def build():
+def build(levels=LEVELS, base=BASE, in_ch=IN_CH, out_ch=OUT_CH):
+    """nicer's UNet (NeuralNet/UNet.swift) as a dict of named tensors, bilinear upsampling."""
     p = {}
     def conv(name, cin, cout, k):
         p[name + ".weight"] = xavier((cout, cin, k, k))
         # non-zero biases so their gradients and updates are exercised
         p[name + ".bias"] = 0.05 * torch.randn(cout)
-    ch = [BASE * 2 ** i for i in range(LEVELS)]
-    for i in range(LEVELS):
-        conv(f"enc{i}.conv1", IN_CH if i == 0 else ch[i - 1], ch[i], 1 if i == 0 else 3)
+    ch = [base * 2 ** i for i in range(levels)]
+    for i in range(levels):
+        conv(f"enc{i}.conv1", in_ch if i == 0 else ch[i - 1], ch[i], 1 if i == 0 else 3)
         conv(f"enc{i}.conv2", ch[i], ch[i], 3)
-    for i in reversed(range(LEVELS - 1)):
+    for i in reversed(range(levels - 1)):
         conv(f"dec{i}.up", ch[i + 1], ch[i], 3)
         conv(f"dec{i}.conv1", 2 * ch[i], ch[i], 3)
         conv(f"dec{i}.conv2", ch[i], ch[i], 3)
-    conv("out", BASE, OUT_CH + 1, 3)
+    conv("out", base, out_ch + 1, 3)
     return {k: v.requires_grad_(True) for k, v in p.items()}
 
 
-def forward(p, x):
+def forward(p, x, levels=LEVELS):
     def conv(name, x):
         w = p[name + ".weight"]
         return F.conv2d(x, w, p[name + ".bias"], padding=w.shape[-1] // 2)
     lrelu = lambda t: F.leaky_relu(t, 0.2)
     skips = []
-    for i in range(LEVELS):
+    for i in range(levels):
         if i > 0:
             x = F.max_pool2d(x, 2)
         x = lrelu(conv(f"enc{i}.conv1", x))
         x = lrelu(conv(f"enc{i}.conv2", x))
         skips.append(x)
-    for i in reversed(range(LEVELS - 1)):
+    for i in reversed(range(levels - 1)):
         up = conv(f"dec{i}.up", F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False))
         x = torch.cat([up, skips[i]], 1)
         x = lrelu(conv(f"dec{i}.conv1", x))

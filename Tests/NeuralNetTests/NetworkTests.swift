@@ -1,0 +1,71 @@
+import NeuralNet
+import Tensor
+import TestSupport
+import XCTest
+
+/// The step executor: gradients summed where a slot feeds several steps, and the in-place
+/// shortcuts (LeakyReLU over its incoming gradient, Concat views) never clobbering a gradient
+/// that is still needed, checked by finite differences of the whole network's loss.
+final class NetworkTests: XCTestCase {
+    /// x → b = conv(x), a = lrelu(conv(x)); s = lrelu(a + b); out = conv(lrelu(concat[s, x])).
+    /// Add hands one gradient to `a` and `b`; a's LeakyReLU runs backward before b's conv reads
+    /// it, so overwriting that shared gradient in place would corrupt b's gradients.
+    func makeNetwork() -> Network {
+        let net = Network()
+        let p = net.parameters, ws = net.workspace
+        net.add(Conv2d("b", 2, 3, kernel: 1, parameters: p, workspace: ws), inputs: ["input"], output: "b")
+        net.add(Conv2d("a", 2, 3, kernel: 3, padding: 1, parameters: p, workspace: ws), inputs: ["input"], output: "a")
+        net.add(LeakyReLU("a.r"), inputs: ["a"], output: "a.r")
+        net.add(Add("sum"), inputs: ["a.r", "b"], output: "sum")
+        net.add(LeakyReLU("sum.r"), inputs: ["sum"], output: "sum.r")
+        net.add(Concat("cat"), inputs: ["sum.r", "input"], output: "cat")
+        net.add(LeakyReLU("cat.r"), inputs: ["cat"], output: "cat.r")
+        net.add(Conv2d("out", 5, 2, kernel: 3, padding: 1, parameters: p, workspace: ws), inputs: ["cat.r"], output: "out")
+        p.allocate()
+        randomize(p, seed: 11)
+        return net
+    }
+
+    func testWholeNetworkGradientMatchesFiniteDifferences() {
+        let net = makeNetwork()
+        let x = randomTensor(Shape(1, 2, 5, 4), seed: 1), target = randomTensor(Shape(1, 2, 5, 4), seed: 2)
+        func loss() -> Double {
+            let out = net.forward(x)
+            return Double(Loss.pixel(.l2, prediction: out, target: target, gradient: Tensor(out.shape)))
+        }
+        let out = net.forward(x)
+        let dOut = Tensor(out.shape)
+        Loss.pixel(.l2, prediction: out, target: target, gradient: dOut)
+        let dOutBefore = dOut.values
+        net.parameters.zeroGradients()
+        net.backward(dOut)
+        XCTAssertEqual(dOut.values, dOutBefore, "the caller's output gradient was overwritten")
+        let analytic = (0..<net.parameters.count).map { net.parameters.gradients.pointer[$0] }
+        let values = net.parameters.values.pointer
+        let numeric = (0..<net.parameters.count).map { i -> Double in
+            let saved = values[i], h: Float = 1e-3
+            values[i] = saved + h
+            let up = loss()
+            values[i] = saved - h
+            let down = loss()
+            values[i] = saved
+            return (up - down) / Double(2 * h)
+        }
+        XCTAssertNil(mismatch(analytic, numeric, tolerance: 2e-2))
+    }
+
+    func testSecondBackwardGivesTheSameGradients() {
+        let net = makeNetwork()
+        let x = randomTensor(Shape(1, 2, 5, 4), seed: 3)
+        let dOut = randomTensor(Shape(1, 2, 5, 4), seed: 4)
+        _ = net.forward(x)
+        net.parameters.zeroGradients()
+        net.backward(dOut)
+        let first = (0..<net.parameters.count).map { net.parameters.gradients.pointer[$0] }
+        _ = net.forward(x)
+        net.parameters.zeroGradients()
+        net.backward(dOut)
+        XCTAssertEqual((0..<net.parameters.count).map { net.parameters.gradients.pointer[$0] }, first,
+                       "reused buffers changed the result")
+    }
+}
