@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Shape of an NCHW tensor.
 public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible {
@@ -24,8 +25,13 @@ public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
 
+    /// How many storages this process has allocated (lets tests prove a training step reuses its buffers).
+    public static var allocations: Int { allocationCounter.load(ordering: .relaxed) }
+    private static let allocationCounter = Atomic<Int>(0)
+
     public init(count: Int) {
         precondition(count >= 0, "negative tensor size")
+        Self.allocationCounter.add(1, ordering: .relaxed)
         var raw: UnsafeMutableRawPointer? = nil
         let bytes = max(1, count) * MemoryLayout<Float>.stride
         guard posix_memalign(&raw, 64, bytes) == 0, let raw else {

@@ -69,3 +69,24 @@ final class NetworkTests: XCTestCase {
                        "reused buffers changed the result")
     }
 }
+
+final class BufferReuseTests: XCTestCase {
+    /// After the first step, forward + loss + backward + Adam allocate no tensor storage.
+    func testTrainingStepsAfterTheFirstAllocateNoTensorStorage() {
+        let net = UNet.build(UNetConfig(levels: 3, baseChannels: 4, logVariance: true))
+        let adam = Adam(parameters: net.parameters)
+        let x = randomTensor(Shape(1, 3, 16, 16), seed: 1), y = randomTensor(Shape(1, 3, 16, 16), seed: 2)
+        let dOutput = Tensor(Shape(1, 4, 16, 16))
+        func step() {
+            let out = net.forward(x)
+            Loss.uncertaintyL1(prediction: out, target: y, gradient: dOutput)
+            net.parameters.zeroGradients()
+            net.backward(dOutput)
+            adam.update()
+        }
+        step()
+        let before = TensorStorage.allocations
+        for _ in 0..<3 { step() }
+        XCTAssertEqual(TensorStorage.allocations, before)
+    }
+}
