@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // nicer: removes temporal flicker from face-swapped videos and measures how stable a video is.
-// Imports point one way: nicer (CLI) → Synth/Media/NeuralNet → Tensor → C shims. C modules stay private.
+// Imports point one way: nicer (CLI) → Stability/Synth → Media/Flow/NeuralNet → Tensor → C shims.
+// C modules stay private.
 import PackageDescription
 
 let package = Package(
@@ -11,6 +12,8 @@ let package = Package(
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "Flow", targets: ["Flow"]),
+        .library(name: "Stability", targets: ["Stability"]),
         .library(name: "Synth", targets: ["Synth"]),
     ],
     dependencies: [
@@ -27,14 +30,16 @@ let package = Package(
         // MARK: - Libraries
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "NeuralNet", dependencies: ["Tensor"]),
+        .target(name: "Flow", dependencies: ["Tensor"]),
         .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "Tensor"]),
         .target(name: "Synth", dependencies: ["Media", "Tensor"]),
+        .target(name: "Stability", dependencies: ["Flow", "Media", "Tensor"]),
 
         // MARK: - Command-line tool (argument parsing only)
         .executableTarget(
             name: "nicer",
             dependencies: [
-                "Media", "Synth", "Tensor", "NeuralNet",
+                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -42,6 +47,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Media", "Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport"]),
+        .testTarget(name: "FlowTests", dependencies: ["Flow", "Media", "NeuralNet", "Tensor", "TestSupport"]),
+        .testTarget(name: "StabilityTests", dependencies: ["Stability", "Flow", "Synth", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor", "Synth", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["nicer", "Media", "Synth", "TestSupport"]),

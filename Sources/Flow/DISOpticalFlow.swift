@@ -1,0 +1,224 @@
+import Foundation
+
+/// Dense Inverse Search optical flow (Kroeger et al., ECCV 2016), coarse to fine: on each pyramid
+/// level, patches are aligned by inverse-compositional Gauss–Newton on mean-normalised intensity,
+/// initialised from the coarser level and their already-solved neighbours (spatial
+/// propagation), then blended into a dense field weighted by photometric fit (densification), and
+/// optionally smoothed by variational refinement.
+public struct DISOpticalFlow: Sendable {
+    /// The parameters of OpenCV's presets (DISOpticalFlow::create): patch 8 for all.
+    public enum Preset: String, Codable, Sendable, CaseIterable {
+        case ultrafast, fast, medium
+    }
+
+    public struct Settings: Codable, Equatable, Sendable {
+        public var patchSize = 8
+        public var patchStride = 3
+        /// Finest pyramid level solved (0 = full resolution); the result is upscaled from it.
+        public var finestScale = 1
+        public var gradientDescentIterations = 25
+        public var variationalIterations = 5
+        public var refinement = VariationalRefinement.Settings()
+
+        public init(preset: Preset) {
+            switch preset {
+            case .ultrafast:
+                (finestScale, patchStride, gradientDescentIterations, variationalIterations) = (2, 4, 12, 0)
+            case .fast:
+                (finestScale, patchStride, gradientDescentIterations, variationalIterations) = (2, 4, 16, 5)
+            case .medium:
+                (finestScale, patchStride, gradientDescentIterations, variationalIterations) = (1, 3, 25, 5)
+            }
+        }
+    }
+
+    public var settings: Settings
+
+    public init(_ preset: Preset = .medium) { settings = Settings(preset: preset) }
+    public init(settings: Settings) { self.settings = settings }
+
+    /// Coarsest level: as OpenCV chooses it, log2(2·width / (5·patch)), kept where patches fit.
+    func coarsestScale(width: Int, height: Int) -> Int {
+        var scale = max(0, Int(floor(log2(2 * Double(width) / (5 * Double(settings.patchSize))))))
+        while scale > 0 && (width >> scale < settings.patchSize || height >> scale < settings.patchSize) { scale -= 1 }
+        return max(scale, min(settings.finestScale, scale))
+    }
+
+    /// Flow from `first` to `second` (same size): first(x) ≈ second(x + flow(x)).
+    public func flow(from first: GrayImage, to second: GrayImage) -> FlowField {
+        precondition(first.width == second.width && first.height == second.height, "frame sizes differ")
+        let coarsest = coarsestScale(width: first.width, height: first.height)
+        let finest = min(settings.finestScale, coarsest)
+        var pyramid0 = [first], pyramid1 = [second]
+        for _ in 0..<coarsest {
+            pyramid0.append(pyramid0.last!.halved())
+            pyramid1.append(pyramid1.last!.halved())
+        }
+        var dense: FlowField? = nil
+        for level in stride(from: coarsest, through: finest, by: -1) {
+            let i0 = pyramid0[level], i1 = pyramid1[level]
+            let initial = dense.map { $0.resized(width: i0.width, height: i0.height) } ?? FlowField(width: i0.width, height: i0.height)
+            guard i0.width >= settings.patchSize, i0.height >= settings.patchSize else {
+                dense = initial
+                continue
+            }
+            let search = PatchSearch(i0: i0, i1: i1, patchSize: settings.patchSize, stride: settings.patchStride,
+                                     iterations: settings.gradientDescentIterations)
+            var field = search.densify(search.solve(initial: initial))
+            if settings.variationalIterations > 0 {
+                field = VariationalRefinement(settings: settings.refinement, iterations: settings.variationalIterations)
+                    .refine(field, i0: i0, i1: i1)
+            }
+            dense = field
+        }
+        let result = dense ?? FlowField(width: first.width, height: first.height)
+        return result.width == first.width && result.height == first.height
+            ? result : result.resized(width: first.width, height: first.height)
+    }
+}
+
+/// The patch stage of one pyramid level.
+struct PatchSearch {
+    let i0: GrayImage
+    let i1: GrayImage
+    let gx: GrayImage
+    let gy: GrayImage
+    let patchSize: Int
+    let iterations: Int
+    /// Top-left corners of the patch grid; the last patch of a row/column touches the border.
+    let xs: [Int]
+    let ys: [Int]
+
+    init(i0: GrayImage, i1: GrayImage, patchSize: Int, stride: Int, iterations: Int) {
+        self.i0 = i0
+        self.i1 = i1
+        (gx, gy) = i0.sobelGradients()
+        self.patchSize = patchSize
+        self.iterations = iterations
+        func starts(_ size: Int) -> [Int] {
+            var s = Array(Swift.stride(from: 0, through: size - patchSize, by: stride))
+            if s.last! != size - patchSize { s.append(size - patchSize) }
+            return s
+        }
+        xs = starts(i0.width)
+        ys = starts(i0.height)
+    }
+
+    /// Mean-normalised sum of squared differences of a patch at displacement (u, v).
+    func cost(_ px: Int, _ py: Int, _ u: Float, _ v: Float) -> Float {
+        var sum: Float = 0, sumSquares: Float = 0
+        for y in py..<(py + patchSize) {
+            for x in px..<(px + patchSize) {
+                let d = i1.sample(Float(x) + u, Float(y) + v) - i0[x, y]
+                sum += d
+                sumSquares += d * d
+            }
+        }
+        let n = Float(patchSize * patchSize)
+        return sumSquares - sum * sum / n
+    }
+
+    /// Inverse-compositional Gauss–Newton on one patch, from (u, v).
+    func align(_ px: Int, _ py: Int, from start: (Float, Float)) -> (Float, Float) {
+        let n = Float(patchSize * patchSize)
+        // The template's gradients are fixed (inverse compositional): the Hessian is computed once.
+        var sx: Float = 0, sy: Float = 0, sxx: Float = 0, sxy: Float = 0, syy: Float = 0
+        for y in py..<(py + patchSize) {
+            for x in px..<(px + patchSize) {
+                let a = gx[x, y], b = gy[x, y]
+                sx += a; sy += b; sxx += a * a; sxy += a * b; syy += b * b
+            }
+        }
+        // Mean normalisation removes each patch's mean difference, so centre the gradients too.
+        let hxx = sxx - sx * sx / n + 1e-2, hxy = sxy - sx * sy / n, hyy = syy - sy * sy / n + 1e-2
+        let det = hxx * hyy - hxy * hxy
+        guard det > 1e-6 else { return start }
+        var (u, v) = start
+        for _ in 0..<iterations {
+            var sumD: Float = 0, bx: Float = 0, by: Float = 0
+            for y in py..<(py + patchSize) {
+                for x in px..<(px + patchSize) {
+                    let d = i1.sample(Float(x) + u, Float(y) + v) - i0[x, y]
+                    sumD += d
+                    bx += gx[x, y] * d
+                    by += gy[x, y] * d
+                }
+            }
+            let meanD = sumD / n
+            bx -= sx * meanD
+            by -= sy * meanD
+            let du = (hyy * bx - hxy * by) / det, dv = (hxx * by - hxy * bx) / det
+            u -= du
+            v -= dv
+            if du * du + dv * dv < 1e-6 { break }
+        }
+        // A patch that wandered further than its own size has lost track: keep the initial guess.
+        let moved = (u - start.0) * (u - start.0) + (v - start.1) * (v - start.1)
+        return moved > Float(patchSize * patchSize) ? start : (u, v)
+    }
+
+    /// Patch flows, initialised from the dense field at each patch centre or a solved neighbour
+    /// (left/top in a forward sweep, right/bottom in a backward one), whichever fits best.
+    func solve(initial: FlowField) -> [(Float, Float)] {
+        let cols = xs.count, rows = ys.count
+        var flows = [(Float, Float)](repeating: (0, 0), count: cols * rows)
+        var costs = [Float](repeating: .infinity, count: cols * rows)
+        let half = patchSize / 2
+        for r in 0..<rows {
+            for c in 0..<cols {
+                let px = xs[c], py = ys[r]
+                let centre = (py + half) * initial.width + px + half
+                var best = (initial.u[centre], initial.v[centre])
+                var bestCost = cost(px, py, best.0, best.1)
+                for neighbour in [c > 0 ? r * cols + c - 1 : -1, r > 0 ? (r - 1) * cols + c : -1] where neighbour >= 0 {
+                    let f = flows[neighbour], k = cost(px, py, f.0, f.1)
+                    if k < bestCost { (best, bestCost) = (f, k) }
+                }
+                let solved = align(px, py, from: best)
+                flows[r * cols + c] = solved
+                costs[r * cols + c] = cost(px, py, solved.0, solved.1)
+            }
+        }
+        for r in stride(from: rows - 1, through: 0, by: -1) {
+            for c in stride(from: cols - 1, through: 0, by: -1) {
+                let px = xs[c], py = ys[r], index = r * cols + c
+                for neighbour in [c + 1 < cols ? index + 1 : -1, r + 1 < rows ? index + cols : -1] where neighbour >= 0 {
+                    let f = flows[neighbour], k = cost(px, py, f.0, f.1)
+                    if k < costs[index] {
+                        let solved = align(px, py, from: f)
+                        let solvedCost = cost(px, py, solved.0, solved.1)
+                        (flows[index], costs[index]) = solvedCost < k ? (solved, solvedCost) : (f, k)
+                    }
+                }
+            }
+        }
+        return flows
+    }
+
+    /// Dense flow: each pixel averages the flows of the patches covering it, weighted by
+    /// 1 / max(1, |second(x + flow) − first(x)|).
+    func densify(_ flows: [(Float, Float)]) -> FlowField {
+        let w = i0.width, h = i0.height
+        var su = [Float](repeating: 0, count: w * h), sv = su, sw = su
+        for (r, py) in ys.enumerated() {
+            for (c, px) in xs.enumerated() {
+                let (u, v) = flows[r * xs.count + c]
+                for y in py..<(py + patchSize) {
+                    for x in px..<(px + patchSize) {
+                        let d = abs(i1.sample(Float(x) + u, Float(y) + v) - i0[x, y])
+                        let weight = 1 / max(1, d)
+                        let i = y * w + x
+                        su[i] += weight * u
+                        sv[i] += weight * v
+                        sw[i] += weight
+                    }
+                }
+            }
+        }
+        for i in 0..<(w * h) where sw[i] > 0 {
+            su[i] /= sw[i]
+            sv[i] /= sw[i]
+        }
+        return FlowField(width: w, height: h, u: su, v: sv)
+    }
+}

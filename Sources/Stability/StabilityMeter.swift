@@ -1,0 +1,179 @@
+import Foundation
+public import Flow
+public import Media
+import Tensor
+
+/// Where the face mask of each frame comes from.
+public enum MaskSource: Sendable, Equatable {
+    /// The whole frame.
+    case none
+    /// A folder of gray PNGs, one per frame in name order (as `nicer synth` writes them).
+    case folder(String)
+    /// The swap itself: pixels where |proxy − target| > threshold, dilated, united over t−1…t+1.
+    case fromProxy(String)
+
+    public var description: String {
+        switch self {
+        case .none: "none (whole frame)"
+        case .folder(let path): "folder \(path)"
+        case .fromProxy(let path): "swap difference of \(path)"
+        }
+    }
+}
+
+/// e_stab of a video, per frame pair and averaged.
+public struct StabilityReport: Codable, Sendable {
+    public struct Frame: Codable, Sendable {
+        /// t: the pair (t − 1, t).
+        public var index: Int
+        /// nil when the mask held no visible pixel in frame t − 1.
+        public var error: Double?
+    }
+
+    public var video: String
+    public var reference: String
+    public var mask: String
+    public var flow: String
+    public var frames: [Frame]
+    /// Mean over the pairs that have a value.
+    public var mean: Double
+}
+
+public struct StabilityError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+public enum StabilityMeter {
+    /// Scores `video` against the motion of `reference` (the original target). With `trim`,
+    /// clips of different lengths are scored over the shorter one; otherwise they must match.
+    public static func measure(video: String, reference: String, mask: MaskSource, preset: DISOpticalFlow.Preset = .medium,
+                               trim: Bool = false, progress: ((Int, Int) -> Void)? = nil) throws -> StabilityReport {
+        let output = try VideoReader(path: video), target = try VideoReader(path: reference)
+        let a = output.info, b = target.info
+        guard a.width == b.width && a.height == b.height else {
+            throw StabilityError(description: "frame size differs: \(video) is \(a.width)x\(a.height), \(reference) is \(b.width)x\(b.height)")
+        }
+        guard a.fps == b.fps else {
+            throw StabilityError(description: "frame rate differs: \(video) is \(a.fps) fps, \(reference) is \(b.fps) fps")
+        }
+        let counts = (try VideoInfo.probe(path: video, countFrames: true).frameCount,
+                      try VideoInfo.probe(path: reference, countFrames: true).frameCount)
+        guard counts.0 == counts.1 || trim else {
+            throw StabilityError(description: "frame count differs: \(video) has \(counts.0), \(reference) has \(counts.1) (use --trim to score the shorter length)")
+        }
+        let total = min(counts.0, counts.1)
+        guard total >= 2 else { throw StabilityError(description: "\(video): e_stab needs at least 2 frames") }
+        let masks = try MaskProvider(source: mask, width: a.width, height: a.height, target: reference)
+        let scorer = WarpingError(preset: preset)
+
+        var frames: [StabilityReport.Frame] = []
+        var previous: (output: Image8, target: Image8)? = nil
+        for index in 0..<total {
+            guard let o = try output.nextFrame(), let t = try target.nextFrame() else { break }
+            try masks.next(target: t)
+            if let previous {
+                let motion = scorer.motion(previousTarget: previous.target, target: t)
+                let e = scorer.error(motion: motion, previousOutput: previous.output, output: o, mask: try masks.mask(frame: index - 1))
+                frames.append(.init(index: index, error: e))
+            }
+            previous = (o, t)
+            progress?(index + 1, total)
+        }
+        let values = frames.compactMap(\.error)
+        return StabilityReport(video: video, reference: reference, mask: mask.description,
+                               flow: "DIS \(preset.rawValue) on the reference", frames: frames,
+                               mean: values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count))
+    }
+}
+
+/// Yields frame masks in order, keeping only the few frames the proxy-derived union needs.
+final class MaskProvider {
+    private let source: MaskSource
+    private let width: Int
+    private let height: Int
+    private var files: [String] = []
+    private var proxy: VideoReader?
+    /// Raw swap masks by frame index (a window of three).
+    private var raw: [Int: [Float]] = [:]
+    private var seen = 0
+
+    static let threshold: Float = 12 / 255
+    static let dilation = 4
+
+    init(source: MaskSource, width: Int, height: Int, target: String) throws {
+        self.source = source
+        self.width = width
+        self.height = height
+        switch source {
+        case .none: break
+        case .folder(let path):
+            let names = try? FileManager.default.contentsOfDirectory(atPath: path)
+            files = (names ?? []).filter { $0.lowercased().hasSuffix(".png") }.sorted().map { path + "/" + $0 }
+            guard !files.isEmpty else { throw StabilityError(description: "\(path): no PNG masks found") }
+        case .fromProxy(let path):
+            proxy = try VideoReader(path: path)
+            guard proxy!.info.width == width, proxy!.info.height == height else {
+                throw StabilityError(description: "\(path) is \(proxy!.info.width)x\(proxy!.info.height), the videos are \(width)x\(height)")
+            }
+        }
+    }
+
+    /// Feeds the next target frame (needed to derive masks from the proxy).
+    func next(target: Image8) throws {
+        defer { seen += 1 }
+        guard let proxy else { return }
+        guard let p = try proxy.nextFrame() else {
+            throw StabilityError(description: "\(proxy.path) ends after \(seen) frames")
+        }
+        var mask = [Float](repeating: 0, count: width * height)
+        for i in 0..<(width * height) {
+            var d: Float = 0
+            for c in 0..<3 { d = max(d, abs(Float(p.pixels[i * 3 + c]) - Float(target.pixels[i * 3 + c])) / 255) }
+            mask[i] = d > Self.threshold ? 1 : 0
+        }
+        raw[seen] = dilate(mask)
+        raw[seen - 3] = nil
+    }
+
+    /// Mask of frame `index`; for proxy masks, call after `next` has seen frame index + 1 (or the end).
+    func mask(frame index: Int) throws -> [Float]? {
+        switch source {
+        case .none: return nil
+        case .folder:
+            guard index < files.count else { throw StabilityError(description: "mask folder has \(files.count) frames, frame \(index) needs one") }
+            let image = try PNG.read(files[index]).image8
+            guard image.width == width, image.height == height else {
+                throw StabilityError(description: "\(files[index]) is \(image.width)x\(image.height), the video is \(width)x\(height)")
+            }
+            return (0..<(width * height)).map { Float(image.pixels[$0 * image.channels]) / 255 }
+        case .fromProxy:
+            var union = [Float](repeating: 0, count: width * height)
+            for k in (index - 1)...(index + 1) {
+                guard let m = raw[k] else { continue }
+                for i in union.indices where m[i] > union[i] { union[i] = m[i] }
+            }
+            return union
+        }
+    }
+
+    private func dilate(_ mask: [Float]) -> [Float] {
+        let r = Self.dilation
+        var rows = mask
+        for y in 0..<height {
+            for x in 0..<width where mask[y * width + x] == 0 {
+                var hit: Float = 0
+                for dx in max(0, x - r)...min(width - 1, x + r) where mask[y * width + dx] > 0 { hit = 1; break }
+                rows[y * width + x] = hit
+            }
+        }
+        var out = rows
+        for y in 0..<height {
+            for x in 0..<width where rows[y * width + x] == 0 {
+                var hit: Float = 0
+                for dy in max(0, y - r)...min(height - 1, y + r) where rows[dy * width + x] > 0 { hit = 1; break }
+                out[y * width + x] = hit
+            }
+        }
+        return out
+    }
+}
