@@ -104,15 +104,42 @@ struct PatchSearch {
         ys = starts(i0.height)
     }
 
+    /// Calls `body(x, y, second(x + u, y + v) − first(x, y))` for every pixel of a patch. One
+    /// displacement for the whole patch means one set of bilinear weights: the taps are computed
+    /// once, and clamping is needed only when the patch reaches past the border.
+    @inline(__always)
+    func forEachDifference(_ px: Int, _ py: Int, _ u: Float, _ v: Float, _ body: (Int, Int, Float) -> Void) {
+        let fx = Float(px) + u, fy = Float(py) + v
+        let x0 = Int(fx.rounded(.down)), y0 = Int(fy.rounded(.down))
+        let w = i0.width
+        guard x0 >= 0, y0 >= 0, x0 + patchSize < w, y0 + patchSize < i0.height else {
+            for y in py..<(py + patchSize) {
+                for x in px..<(px + patchSize) { body(x, y, i1.sample(Float(x) + u, Float(y) + v) - i0[x, y]) }
+            }
+            return
+        }
+        let ax = fx - Float(x0), ay = fy - Float(y0)
+        let w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay
+        i0.data.withUnsafeBufferPointer { first in
+            i1.data.withUnsafeBufferPointer { second in
+                for row in 0..<patchSize {
+                    let top = (y0 + row) * w + x0, source = (py + row) * w + px
+                    for col in 0..<patchSize {
+                        let t = top + col
+                        let value = w00 * second[t] + w01 * second[t + 1] + w10 * second[t + w] + w11 * second[t + w + 1]
+                        body(px + col, py + row, value - first[source + col])
+                    }
+                }
+            }
+        }
+    }
+
     /// Mean-normalised sum of squared differences of a patch at displacement (u, v).
     func cost(_ px: Int, _ py: Int, _ u: Float, _ v: Float) -> Float {
         var sum: Float = 0, sumSquares: Float = 0
-        for y in py..<(py + patchSize) {
-            for x in px..<(px + patchSize) {
-                let d = i1.sample(Float(x) + u, Float(y) + v) - i0[x, y]
-                sum += d
-                sumSquares += d * d
-            }
+        forEachDifference(px, py, u, v) { _, _, d in
+            sum += d
+            sumSquares += d * d
         }
         let n = Float(patchSize * patchSize)
         return sumSquares - sum * sum / n
@@ -136,12 +163,14 @@ struct PatchSearch {
         var (u, v) = start
         for _ in 0..<iterations {
             var sumD: Float = 0, bx: Float = 0, by: Float = 0
-            for y in py..<(py + patchSize) {
-                for x in px..<(px + patchSize) {
-                    let d = i1.sample(Float(x) + u, Float(y) + v) - i0[x, y]
-                    sumD += d
-                    bx += gx[x, y] * d
-                    by += gy[x, y] * d
+            gx.data.withUnsafeBufferPointer { gxs in
+                gy.data.withUnsafeBufferPointer { gys in
+                    let w = i0.width
+                    forEachDifference(px, py, u, v) { x, y, d in
+                        sumD += d
+                        bx += gxs[y * w + x] * d
+                        by += gys[y * w + x] * d
+                    }
                 }
             }
             let meanD = sumD / n
@@ -203,15 +232,12 @@ struct PatchSearch {
         for (r, py) in ys.enumerated() {
             for (c, px) in xs.enumerated() {
                 let (u, v) = flows[r * xs.count + c]
-                for y in py..<(py + patchSize) {
-                    for x in px..<(px + patchSize) {
-                        let d = abs(i1.sample(Float(x) + u, Float(y) + v) - i0[x, y])
-                        let weight = 1 / max(1, d)
-                        let i = y * w + x
-                        su[i] += weight * u
-                        sv[i] += weight * v
-                        sw[i] += weight
-                    }
+                forEachDifference(px, py, u, v) { x, y, d in
+                    let weight = 1 / max(1, abs(d))
+                    let i = y * w + x
+                    su[i] += weight * u
+                    sv[i] += weight * v
+                    sw[i] += weight
                 }
             }
         }

@@ -69,27 +69,7 @@ public struct VariationalRefinement: Sendable {
                     smooth[i] = s.alpha / (2 * (ux * ux + uy * uy + vx * vx + vy * vy + eps2).squareRoot())
                 }
             }
-            for _ in 0..<s.sorIterations {
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let i = y * w + x
-                        var weightSum: Float = 0, su: Float = 0, sv: Float = 0
-                        func link(_ j: Int, _ weight: Float) {
-                            weightSum += weight
-                            su += weight * (flow.u[j] + du[j] - flow.u[i])
-                            sv += weight * (flow.v[j] + dv[j] - flow.v[i])
-                        }
-                        if x > 0 { link(i - 1, 0.5 * (smooth[i] + smooth[i - 1])) }
-                        if x + 1 < w { link(i + 1, 0.5 * (smooth[i] + smooth[i + 1])) }
-                        if y > 0 { link(i - w, 0.5 * (smooth[i] + smooth[i - w])) }
-                        if y + 1 < h { link(i + w, 0.5 * (smooth[i] + smooth[i + w])) }
-                        let newU = (b1[i] + su - a12[i] * dv[i]) / (a11[i] + weightSum)
-                        du[i] = (1 - s.omega) * du[i] + s.omega * newU
-                        let newV = (b2[i] + sv - a12[i] * du[i]) / (a22[i] + weightSum)
-                        dv[i] = (1 - s.omega) * dv[i] + s.omega * newV
-                    }
-                }
-            }
+            sor(&du, &dv, flow: flow, smooth: smooth, a11: a11, a12: a12, a22: a22, b1: b1, b2: b2)
         }
         var out = flow
         for i in 0..<count {
@@ -97,5 +77,50 @@ public struct VariationalRefinement: Sendable {
             out.v[i] += dv[i]
         }
         return out
+    }
+
+    /// Successive over-relaxation sweeps on the linearised system: for each pixel,
+    /// (A + Σw)·(du, dv) = b + Σ w_n·(flow_n + d_n − flow), neighbours weighted by the mean of the
+    /// two pixels' smoothness weights.
+    private func sor(_ du: inout [Float], _ dv: inout [Float], flow: FlowField, smooth: [Float],
+                     a11: [Float], a12: [Float], a22: [Float], b1: [Float], b2: [Float]) {
+        let w = flow.width, h = flow.height, omega = settings.omega
+        flow.u.withUnsafeBufferPointer { u in flow.v.withUnsafeBufferPointer { v in
+        smooth.withUnsafeBufferPointer { s in
+        a11.withUnsafeBufferPointer { a11 in a12.withUnsafeBufferPointer { a12 in a22.withUnsafeBufferPointer { a22 in
+        b1.withUnsafeBufferPointer { b1 in b2.withUnsafeBufferPointer { b2 in
+        du.withUnsafeMutableBufferPointer { du in dv.withUnsafeMutableBufferPointer { dv in
+            for _ in 0..<settings.sorIterations {
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let i = y * w + x
+                        var weightSum: Float = 0, su: Float = 0, sv: Float = 0
+                        if x > 0 {
+                            let k = 0.5 * (s[i] + s[i - 1]); weightSum += k
+                            su += k * (u[i - 1] + du[i - 1] - u[i]); sv += k * (v[i - 1] + dv[i - 1] - v[i])
+                        }
+                        if x + 1 < w {
+                            let k = 0.5 * (s[i] + s[i + 1]); weightSum += k
+                            su += k * (u[i + 1] + du[i + 1] - u[i]); sv += k * (v[i + 1] + dv[i + 1] - v[i])
+                        }
+                        if y > 0 {
+                            let k = 0.5 * (s[i] + s[i - w]); weightSum += k
+                            su += k * (u[i - w] + du[i - w] - u[i]); sv += k * (v[i - w] + dv[i - w] - v[i])
+                        }
+                        if y + 1 < h {
+                            let k = 0.5 * (s[i] + s[i + w]); weightSum += k
+                            su += k * (u[i + w] + du[i + w] - u[i]); sv += k * (v[i + w] + dv[i + w] - v[i])
+                        }
+                        let newU = (b1[i] + su - a12[i] * dv[i]) / (a11[i] + weightSum)
+                        du[i] = (1 - omega) * du[i] + omega * newU
+                        let newV = (b2[i] + sv - a12[i] * du[i]) / (a22[i] + weightSum)
+                        dv[i] = (1 - omega) * dv[i] + omega * newV
+                    }
+                }
+            }
+        } }
+        } } }
+        } } }
+        } }
     }
 }
