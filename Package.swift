@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Flow", targets: ["Flow"]),
         .library(name: "Stability", targets: ["Stability"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Synth", targets: ["Synth"]),
     ],
     dependencies: [
@@ -34,12 +35,13 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "Tensor"]),
         .target(name: "Synth", dependencies: ["Media", "Tensor"]),
         .target(name: "Stability", dependencies: ["Flow", "Media", "Tensor"]),
+        .target(name: "Reports", dependencies: []),
 
         // MARK: - Command-line tool (argument parsing only)
         .executableTarget(
             name: "nicer",
             dependencies: [
-                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability",
+                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

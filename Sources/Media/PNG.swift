@@ -78,6 +78,18 @@ public enum PNG {
         }
     }
 
+    /// The PNG file bytes of an image (for embedding, e.g. as a data URI).
+    public static func encode(_ image: Image8) throws -> Data {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nicer-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).png").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try write(image, to: path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MediaError(.output, call: "read", path: path, reason: "cannot read back the encoded PNG")
+        }
+        return data
+    }
+
     public static func write(_ image: Image16, to path: String) throws {
         try image.samples.withUnsafeBytes {
             try write(width: image.width, height: image.height, channels: image.channels, depth: 16,

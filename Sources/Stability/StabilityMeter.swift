@@ -48,41 +48,12 @@ public enum StabilityMeter {
     /// clips of different lengths are scored over the shorter one; otherwise they must match.
     public static func measure(video: String, reference: String, mask: MaskSource, preset: DISOpticalFlow.Preset = .medium,
                                trim: Bool = false, progress: ((Int, Int) -> Void)? = nil) throws -> StabilityReport {
-        let output = try VideoReader(path: video), target = try VideoReader(path: reference)
-        let a = output.info, b = target.info
-        guard a.width == b.width && a.height == b.height else {
-            throw StabilityError(description: "frame size differs: \(video) is \(a.width)x\(a.height), \(reference) is \(b.width)x\(b.height)")
-        }
-        guard a.fps == b.fps else {
-            throw StabilityError(description: "frame rate differs: \(video) is \(a.fps) fps, \(reference) is \(b.fps) fps")
-        }
-        let counts = (try VideoInfo.probe(path: video, countFrames: true).frameCount,
-                      try VideoInfo.probe(path: reference, countFrames: true).frameCount)
-        guard counts.0 == counts.1 || trim else {
-            throw StabilityError(description: "frame count differs: \(video) has \(counts.0), \(reference) has \(counts.1) (use --trim to score the shorter length)")
-        }
-        let total = min(counts.0, counts.1)
-        guard total >= 2 else { throw StabilityError(description: "\(video): e_stab needs at least 2 frames") }
-        let masks = try MaskProvider(source: mask, width: a.width, height: a.height, target: reference)
-        let scorer = WarpingError(preset: preset)
-
-        var frames: [StabilityReport.Frame] = []
-        var previous: (output: Image8, target: Image8)? = nil
-        for index in 0..<total {
-            guard let o = try output.nextFrame(), let t = try target.nextFrame() else { break }
-            try masks.next(target: t)
-            if let previous {
-                let motion = scorer.motion(previousTarget: previous.target, target: t)
-                let e = scorer.error(motion: motion, previousOutput: previous.output, output: o, mask: try masks.mask(frame: index - 1))
-                frames.append(.init(index: index, error: e))
-            }
-            previous = (o, t)
-            progress?(index + 1, total)
-        }
-        let values = frames.compactMap(\.error)
-        return StabilityReport(video: video, reference: reference, mask: mask.description,
-                               flow: "DIS \(preset.rawValue) on the reference", frames: frames,
-                               mean: values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count))
+        let (comparison, _) = try Comparison.run(target: reference, proxies: [(name: video, path: video)], mask: mask,
+                                                 preset: preset, trim: trim, progress: progress)
+        let scored = comparison.proxies[0]
+        return StabilityReport(video: video, reference: reference, mask: comparison.mask, flow: comparison.flow,
+                               frames: scored.frames.enumerated().map { .init(index: $0.offset + 1, error: $0.element) },
+                               mean: scored.mean)
     }
 }
 

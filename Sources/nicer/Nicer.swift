@@ -28,7 +28,7 @@ struct Nicer: ParsableCommand {
             Exit status: 0 success, 1 failure while working, 2 usage error, 3 bad input \
             (missing, unreadable or unsuitable file).
             """,
-        subcommands: [ProbeCommand.self, SynthCommand.self, StabCommand.self, BenchCommand.self])
+        subcommands: [ProbeCommand.self, SynthCommand.self, StabCommand.self, CompareCommand.self, BenchCommand.self])
 
     static func main() {
         let status: ExitStatus

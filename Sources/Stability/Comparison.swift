@@ -1,0 +1,121 @@
+import Foundation
+public import Flow
+public import Media
+public import Tensor
+
+/// Several proxies of one target scored on the same flow and mask.
+public struct ComparisonReport: Codable, Sendable {
+    public struct Proxy: Codable, Sendable {
+        public var name: String
+        public var path: String
+        public var source: ProxySource?
+        /// e_stab(t) for t = 1 … T−1 (nil where the mask held no visible pixel).
+        public var frames: [Double?]
+        public var mean: Double
+        /// The pair (t − 1, t) with the largest error.
+        public var worstFrame: Int?
+    }
+
+    public var target: String
+    public var mask: String
+    public var flow: String
+    public var proxies: [Proxy]
+    /// Proxy names from steadiest to least steady.
+    public var ranking: [String]
+}
+
+/// The two frames of a proxy's worst pair, kept small for reports.
+public struct WorstPair: Sendable {
+    public var previous: Image8
+    public var current: Image8
+}
+
+public enum Comparison {
+    /// One pass over the target and every proxy together: the target's motion between each pair
+    /// of frames is computed once and every proxy is scored on it.
+    public static func run(target: String, proxies: [(name: String, path: String)], mask: MaskSource,
+                           preset: DISOpticalFlow.Preset = .medium, trim: Bool = false, thumbnailWidth: Int = 160,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> (report: ComparisonReport, worst: [String: WorstPair]) {
+        guard !proxies.isEmpty else { throw StabilityError(description: "no proxy to compare") }
+        let targetReader = try VideoReader(path: target)
+        let info = targetReader.info
+        let targetCount = try VideoInfo.probe(path: target, countFrames: true).frameCount
+        var readers: [VideoReader] = []
+        var total = targetCount
+        for proxy in proxies {
+            let reader = try VideoReader(path: proxy.path)
+            let p = reader.info
+            guard p.width == info.width && p.height == info.height else {
+                throw StabilityError(description: "frame size differs: \(proxy.path) is \(p.width)x\(p.height), \(target) is \(info.width)x\(info.height)")
+            }
+            guard p.fps == info.fps else {
+                throw StabilityError(description: "frame rate differs: \(proxy.path) is \(p.fps) fps, \(target) is \(info.fps) fps")
+            }
+            let count = try VideoInfo.probe(path: proxy.path, countFrames: true).frameCount
+            guard count == targetCount || trim else {
+                throw StabilityError(description: "frame count differs: \(proxy.path) has \(count), \(target) has \(targetCount) (use --trim to score the shorter length)")
+            }
+            total = min(total, count)
+            readers.append(reader)
+        }
+        guard total >= 2 else { throw StabilityError(description: "\(target): e_stab needs at least 2 frames") }
+        let masks = try MaskProvider(source: mask, width: info.width, height: info.height, target: target)
+        let scorer = WarpingError(preset: preset)
+
+        var errors = Array(repeating: [Double?](), count: proxies.count)
+        var worstValue = Array(repeating: -1.0, count: proxies.count)
+        var worstIndex = [Int?](repeating: nil, count: proxies.count)
+        var worst: [String: WorstPair] = [:]
+        var previousTarget: Image8? = nil
+        var previousFrames: [Image8] = []
+        for index in 0..<total {
+            guard let t = try targetReader.nextFrame() else { break }
+            let frames = try readers.map { reader -> Image8 in
+                guard let f = try reader.nextFrame() else { throw StabilityError(description: "\(reader.path) ends after \(index) frames") }
+                return f
+            }
+            try masks.next(target: t)
+            if let previousTarget {
+                let motion = scorer.motion(previousTarget: previousTarget, target: t)
+                let m = try masks.mask(frame: index - 1)
+                for k in proxies.indices {
+                    let e = scorer.error(motion: motion, previousOutput: previousFrames[k], output: frames[k], mask: m)
+                    errors[k].append(e)
+                    if let e, e > worstValue[k] {
+                        worstValue[k] = e
+                        worstIndex[k] = index
+                        worst[proxies[k].name] = WorstPair(previous: thumbnail(previousFrames[k], width: thumbnailWidth),
+                                                           current: thumbnail(frames[k], width: thumbnailWidth))
+                    }
+                }
+            }
+            previousTarget = t
+            previousFrames = frames
+            progress?(index + 1, total)
+        }
+        let scored = proxies.indices.map { k -> ComparisonReport.Proxy in
+            let values = errors[k].compactMap { $0 }
+            return .init(name: proxies[k].name, path: proxies[k].path, source: ProxyCatalogue.lookup(proxies[k].name),
+                         frames: errors[k], mean: values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count),
+                         worstFrame: worstIndex[k])
+        }
+        let report = ComparisonReport(target: target, mask: mask.description, flow: "DIS \(preset.rawValue) on the target",
+                                      proxies: scored, ranking: scored.sorted { $0.mean < $1.mean }.map(\.name))
+        return (report, worst)
+    }
+
+    /// Nearest-neighbour downscale to `width` (keeps aspect), for report thumbnails.
+    static func thumbnail(_ image: Image8, width: Int) -> Image8 {
+        guard image.width > width else { return image }
+        let height = max(1, image.height * width / image.width)
+        var out = Image8(width: width, height: height, channels: 3)
+        for y in 0..<height {
+            let sy = y * image.height / height
+            for x in 0..<width {
+                let sx = x * image.width / width
+                for c in 0..<3 { out[x: x, y: y, c: c] = image[x: sx, y: sy, c: c] }
+            }
+        }
+        return out
+    }
+}

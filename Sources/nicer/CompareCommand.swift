@@ -1,0 +1,131 @@
+import ArgumentParser
+import Flow
+import Foundation
+import Media
+import Reports
+import Stability
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Score several swaps (proxies) of one target on the same flow and mask, and rank them by e_stab.",
+        discussion: """
+            Known proxy names (any other name is accepted as it is): \
+            \(ProxyCatalogue.known.map(\.name).joined(separator: ", ")).
+            With --out DIR: compare.json, compare.csv (one row per frame pair, one column per proxy),
+            compare.html (self-contained: per-frame curves, a bar per proxy, the worst pair of each) and
+            config.json (the resolved options).
+            """)
+
+    @Option(help: "The original target video.")
+    var target: String
+
+    @Option(name: .customLong("proxy"), help: "A swap to score, as NAME=PATH (repeat for each).")
+    var proxies: [String] = []
+
+    @Option(help: "Folder of per-frame face mask PNGs.")
+    var mask: String?
+
+    @Option(name: .customLong("mask-from"), help: "Derive the face mask from the proxy with this NAME.")
+    var maskFrom: String?
+
+    @Option(help: "Optical flow preset: ultrafast, fast or medium.")
+    var flow = "medium"
+
+    @Option(help: "Folder for compare.json, compare.csv, compare.html and config.json (created if missing).")
+    var out: String?
+
+    @Flag(help: "Score the shortest length when frame counts differ.")
+    var trim = false
+
+    func parsed() throws -> [(name: String, path: String)] {
+        try proxies.map { spec in
+            guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex, spec.index(after: eq) != spec.endIndex else {
+                throw ValidationError("--proxy must be NAME=PATH, got '\(spec)'")
+            }
+            return (String(spec[..<eq]), String(spec[spec.index(after: eq)...]))
+        }
+    }
+
+    func validate() throws {
+        let list = try parsed()
+        guard !list.isEmpty else { throw ValidationError("give at least one --proxy NAME=PATH") }
+        guard Set(list.map(\.name)).count == list.count else { throw ValidationError("proxy names must differ") }
+        guard mask == nil || maskFrom == nil else { throw ValidationError("give --mask or --mask-from, not both") }
+        if let maskFrom, !list.contains(where: { $0.name == maskFrom }) {
+            throw ValidationError("--mask-from \(maskFrom) names no --proxy")
+        }
+        guard DISOpticalFlow.Preset(rawValue: flow) != nil else { throw ValidationError("--flow must be ultrafast, fast or medium") }
+    }
+
+    func run() throws {
+        let list = try parsed()
+        let source: MaskSource = mask.map { .folder($0) }
+            ?? maskFrom.map { name in .fromProxy(list.first { $0.name == name }!.path) } ?? .none
+        let started = Date()
+        let result: (report: ComparisonReport, worst: [String: WorstPair])
+        do {
+            result = try Comparison.run(target: target, proxies: list, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!,
+                                        trim: trim, progress: { Progress.line("compare", done: $0, total: $1, since: started) })
+        } catch let error as StabilityError {
+            throw BadInput(description: error.description)
+        }
+        let report = result.report
+        for (rank, name) in report.ranking.enumerated() {
+            let p = report.proxies.first { $0.name == name }!
+            let what = p.source.map { "\($0.kind), \($0.year)" } ?? "unknown source"
+            print(String(format: "%d. %@  e_stab %.6g  (%@)", rank + 1, name, p.mean, what))
+        }
+        guard let out else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            throw BadInput(description: "\(out): cannot create the output folder: \(error.localizedDescription)")
+        }
+        let json = JSONEncoder()
+        json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try json.encode(report).write(to: URL(fileURLWithPath: out + "/compare.json"), options: .atomic)
+        try Data(csv(report).utf8).write(to: URL(fileURLWithPath: out + "/compare.csv"), options: .atomic)
+        try Data(try html(report, worst: result.worst).utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
+        let config: [String: String] = ["target": target, "proxies": list.map { "\($0.name)=\($0.path)" }.joined(separator: " "),
+                                        "mask": source.description, "flow": flow, "trim": String(trim)]
+        try json.encode(config).write(to: URL(fileURLWithPath: out + "/config.json"), options: .atomic)
+        print("wrote \(out)/compare.json, compare.csv, compare.html, config.json")
+    }
+
+    func csv(_ report: ComparisonReport) -> String {
+        var lines = ["frame," + report.proxies.map(\.name).joined(separator: ",")]
+        let count = report.proxies.map(\.frames.count).max() ?? 0
+        for i in 0..<count {
+            lines.append("\(i + 1)," + report.proxies.map { p in
+                i < p.frames.count ? (p.frames[i].map { String(format: "%.9g", $0) } ?? "") : ""
+            }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func html(_ report: ComparisonReport, worst: [String: WorstPair]) throws -> String {
+        var page = HTMLReport(title: "nicer compare: stability of \(report.proxies.count) proxies")
+        page.paragraph("Target \(report.target); flow \(report.flow); mask \(report.mask). e_stab values are comparable only under the same flow and mask.")
+        page.heading("Ranking (steadiest first)")
+        page.table(header: ["rank", "proxy", "kind", "year", "e_stab", "worst pair"],
+                   rows: report.ranking.enumerated().map { rank, name in
+                       let p = report.proxies.first { $0.name == name }!
+                       return ["\(rank + 1)", name, p.source?.kind ?? "unknown", p.source.map { String($0.year) } ?? "",
+                               String(format: "%.6g", p.mean), p.worstFrame.map { "\($0 - 1)→\($0)" } ?? ""]
+                   })
+        let order = report.ranking.map { name in report.proxies.firstIndex { $0.name == name }! }
+        page.barChart(order.map { (report.proxies[$0].name, report.proxies[$0].mean) }, colours: order)
+        page.heading("e_stab per frame pair")
+        page.lineChart(report.proxies.map { ($0.name, $0.frames) }, xLabel: "frame pair (t−1, t)", yLabel: "e_stab")
+        page.heading("Worst pair of each proxy")
+        var thumbs: [HTMLReport.Thumbnail] = []
+        for p in report.proxies {
+            guard let pair = worst[p.name], let t = p.worstFrame else { continue }
+            thumbs.append(.init(caption: "\(p.name): frame \(t - 1)", png: try PNG.encode(pair.previous)))
+            thumbs.append(.init(caption: "\(p.name): frame \(t)", png: try PNG.encode(pair.current)))
+        }
+        page.thumbnails(thumbs)
+        return page.render()
+    }
+}

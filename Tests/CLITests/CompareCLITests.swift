@@ -1,0 +1,44 @@
+import Foundation
+import TestSupport
+import XCTest
+
+final class CompareCLITests: XCTestCase {
+    /// Three proxies of one target with increasing fault strength rank in that order, and the
+    /// reports are written: JSON with the catalogue's description, CSV per frame, self-contained HTML.
+    func testCompareRanksIncreasingFaultsAndWritesReports() throws {
+        let dir = try TempDirectory()
+        for scale in ["0.5", "1", "2"] {
+            let run = try nicer(["synth", dir.file("s\(scale)"), "--seed", "9", "--frames", "10", "--size", "96x96",
+                                 "--fault-scale", scale, "--quiet"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let out = dir.file("report")
+        let result = try nicer(["compare", "--target", dir.file("s1/target.mp4"),
+                                "--proxy", "strong=" + dir.file("s2/proxy.mp4"),
+                                "--proxy", "DeepFakes=" + dir.file("s1/proxy.mp4"),
+                                "--proxy", "mild=" + dir.file("s0.5/proxy.mp4"),
+                                "--mask", dir.file("s1/masks"), "--out", out])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/compare.json"))) as? [String: Any])
+        XCTAssertEqual(report["ranking"] as? [String], ["mild", "DeepFakes", "strong"])
+        let proxies = try XCTUnwrap(report["proxies"] as? [[String: Any]])
+        let deepfakes = try XCTUnwrap(proxies.first { $0["name"] as? String == "DeepFakes" })
+        XCTAssertEqual((deepfakes["source"] as? [String: Any])?["year"] as? Int, 2017)
+        XCTAssertNil(proxies.first { $0["name"] as? String == "mild" }?["source"])
+        let csv = try String(contentsOfFile: out + "/compare.csv", encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("frame,strong,DeepFakes,mild\n1,"), csv)
+        XCTAssertEqual(csv.split(separator: "\n").count, 10)
+        let html = try String(contentsOfFile: out + "/compare.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg") && html.contains("<polyline") && html.contains("data:image/png;base64,"))
+        XCTAssertFalse(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http"),
+                       "the page must not fetch anything")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/config.json"))
+    }
+
+    func testBadProxySpecsAreUsageErrors() throws {
+        for args in [["--proxy", "noequals"], ["--proxy", "a=x", "--proxy", "a=y"], [], ["--proxy", "a=x", "--mask-from", "b"]] {
+            let result = try nicer(["compare", "--target", "t.mp4"] + args)
+            XCTAssertEqual(result.status, 2, "\(args): \(result.stderr)")
+        }
+    }
+}
