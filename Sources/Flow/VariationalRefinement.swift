@@ -24,57 +24,85 @@ public struct VariationalRefinement: Sendable {
         let s = settings
         // Intensities stay in 0…255 (as OpenCV's refinement sees 8-bit frames): ζ then only
         // guards flat regions, and the data terms are nearly invariant to contrast.
-        let i0 = first, i1 = second
-        let (i0x, i0y) = i0.gradients(), (i1x, i1y) = i1.gradients()
-        func warp(_ image: GrayImage) -> [Float] {
-            (0..<count).map { i in image.sample(Float(i % w) + flow.u[i], Float(i / w) + flow.v[i]) }
+        let (i0x, i0y) = first.gradients(), (i1x, i1y) = second.gradients()
+        let warped1 = warp(second, by: flow), warped1x = warp(i1x, by: flow), warped1y = warp(i1y, by: flow)
+        // Averaged first derivatives and second derivatives of them (as DeepFlow).
+        var ixImage = GrayImage(width: w, height: h), iyImage = GrayImage(width: w, height: h)
+        for i in 0..<count {
+            ixImage.data[i] = 0.5 * (i0x.data[i] + warped1x[i])
+            iyImage.data[i] = 0.5 * (i0y.data[i] + warped1y[i])
         }
-        let w1 = warp(i1), w1x = warp(i1x), w1y = warp(i1y)
-        // Averaged first derivatives and second derivatives of the warped second frame (as DeepFlow).
-        let ix = (0..<count).map { 0.5 * (i0x.data[$0] + w1x[$0]) }, iy = (0..<count).map { 0.5 * (i0y.data[$0] + w1y[$0]) }
-        let (ixx, ixy) = GrayImage(width: w, height: h, data: ix).gradients()
-        let (_, iyy) = GrayImage(width: w, height: h, data: iy).gradients()
-        let iz = (0..<count).map { w1[$0] - i0.data[$0] }
-        let ixz = (0..<count).map { w1x[$0] - i0x.data[$0] }, iyz = (0..<count).map { w1y[$0] - i0y.data[$0] }
+        let (ixxImage, ixyImage) = ixImage.gradients()
+        let iyyImage = iyImage.gradients().y
         let zeta2 = s.zeta * s.zeta, eps2 = s.epsilon * s.epsilon
 
-        var du = [Float](repeating: 0, count: count), dv = du
-        var a11 = du, a12 = du, a22 = du, b1 = du, b2 = du, smooth = du
-        for _ in 0..<iterations {
+        // Temporal differences, then the per-pixel system (A, b) and smoothness weights.
+        enum Plane: Int, CaseIterable { case iz, ixz, iyz, du, dv, a11, a12, a22, b1, b2, smooth }
+        var planes = [Float](repeating: 0, count: count * Plane.allCases.count)
+        planes.withUnsafeMutableBufferPointer { buffer in
+            func plane(_ p: Plane) -> UnsafeMutablePointer<Float> { buffer.baseAddress! + p.rawValue * count }
+            let iz = plane(.iz), ixz = plane(.ixz), iyz = plane(.iyz), du = plane(.du), dv = plane(.dv)
+            let a11 = plane(.a11), a12 = plane(.a12), a22 = plane(.a22), b1 = plane(.b1), b2 = plane(.b2)
+            let smooth = plane(.smooth)
             for i in 0..<count {
-                let nc = 1 / (ix[i] * ix[i] + iy[i] * iy[i] + zeta2)
-                let dataResidual = iz[i] + ix[i] * du[i] + iy[i] * dv[i]
-                let a = s.delta * nc / (2 * (nc * dataResidual * dataResidual + eps2).squareRoot())
-                let nx = 1 / (ixx.data[i] * ixx.data[i] + ixy.data[i] * ixy.data[i] + zeta2)
-                let ny = 1 / (ixy.data[i] * ixy.data[i] + iyy.data[i] * iyy.data[i] + zeta2)
-                let rx = ixz[i] + ixx.data[i] * du[i] + ixy.data[i] * dv[i]
-                let ry = iyz[i] + ixy.data[i] * du[i] + iyy.data[i] * dv[i]
-                let b = s.gamma / (2 * (nx * rx * rx + ny * ry * ry + eps2).squareRoot())
-                let (bx, by) = (b * nx, b * ny)
-                a11[i] = a * ix[i] * ix[i] + bx * ixx.data[i] * ixx.data[i] + by * ixy.data[i] * ixy.data[i]
-                a12[i] = a * ix[i] * iy[i] + bx * ixx.data[i] * ixy.data[i] + by * ixy.data[i] * iyy.data[i]
-                a22[i] = a * iy[i] * iy[i] + bx * ixy.data[i] * ixy.data[i] + by * iyy.data[i] * iyy.data[i]
-                b1[i] = -(a * ix[i] * iz[i] + bx * ixx.data[i] * ixz[i] + by * ixy.data[i] * iyz[i])
-                b2[i] = -(a * iy[i] * iz[i] + bx * ixy.data[i] * ixz[i] + by * iyy.data[i] * iyz[i])
+                iz[i] = warped1[i] - first.data[i]
+                ixz[i] = warped1x[i] - i0x.data[i]
+                iyz[i] = warped1y[i] - i0y.data[i]
             }
-            // Smoothness weight per pixel from forward differences of the current total flow.
-            for y in 0..<h {
-                for x in 0..<w {
-                    let i = y * w + x
-                    let xr = min(x + 1, w - 1), yd = min(y + 1, h - 1)
-                    let ux = (flow.u[y * w + xr] + du[y * w + xr]) - (flow.u[i] + du[i])
-                    let uy = (flow.u[yd * w + x] + du[yd * w + x]) - (flow.u[i] + du[i])
-                    let vx = (flow.v[y * w + xr] + dv[y * w + xr]) - (flow.v[i] + dv[i])
-                    let vy = (flow.v[yd * w + x] + dv[yd * w + x]) - (flow.v[i] + dv[i])
-                    smooth[i] = s.alpha / (2 * (ux * ux + uy * uy + vx * vx + vy * vy + eps2).squareRoot())
+            ixImage.data.withUnsafeBufferPointer { ix in iyImage.data.withUnsafeBufferPointer { iy in
+            ixxImage.data.withUnsafeBufferPointer { ixx in ixyImage.data.withUnsafeBufferPointer { ixy in
+            iyyImage.data.withUnsafeBufferPointer { iyy in
+            flow.u.withUnsafeBufferPointer { u in flow.v.withUnsafeBufferPointer { v in
+                for _ in 0..<iterations {
+                    for i in 0..<count {
+                        let nc = 1 / (ix[i] * ix[i] + iy[i] * iy[i] + zeta2)
+                        let dataResidual = iz[i] + ix[i] * du[i] + iy[i] * dv[i]
+                        let a = s.delta * nc / (2 * (nc * dataResidual * dataResidual + eps2).squareRoot())
+                        let nx = 1 / (ixx[i] * ixx[i] + ixy[i] * ixy[i] + zeta2)
+                        let ny = 1 / (ixy[i] * ixy[i] + iyy[i] * iyy[i] + zeta2)
+                        let rx = ixz[i] + ixx[i] * du[i] + ixy[i] * dv[i]
+                        let ry = iyz[i] + ixy[i] * du[i] + iyy[i] * dv[i]
+                        let b = s.gamma / (2 * (nx * rx * rx + ny * ry * ry + eps2).squareRoot())
+                        let (bx, by) = (b * nx, b * ny)
+                        a11[i] = a * ix[i] * ix[i] + bx * ixx[i] * ixx[i] + by * ixy[i] * ixy[i]
+                        a12[i] = a * ix[i] * iy[i] + bx * ixx[i] * ixy[i] + by * ixy[i] * iyy[i]
+                        a22[i] = a * iy[i] * iy[i] + bx * ixy[i] * ixy[i] + by * iyy[i] * iyy[i]
+                        b1[i] = -(a * ix[i] * iz[i] + bx * ixx[i] * ixz[i] + by * ixy[i] * iyz[i])
+                        b2[i] = -(a * iy[i] * iz[i] + bx * ixy[i] * ixz[i] + by * iyy[i] * iyz[i])
+                    }
+                    // Smoothness weight per pixel from forward differences of the current total flow.
+                    for y in 0..<h {
+                        for x in 0..<w {
+                            let i = y * w + x
+                            let r = y * w + min(x + 1, w - 1), d = min(y + 1, h - 1) * w + x
+                            let ux = (u[r] + du[r]) - (u[i] + du[i]), uy = (u[d] + du[d]) - (u[i] + du[i])
+                            let vx = (v[r] + dv[r]) - (v[i] + dv[i]), vy = (v[d] + dv[d]) - (v[i] + dv[i])
+                            smooth[i] = s.alpha / (2 * (ux * ux + uy * uy + vx * vx + vy * vy + eps2).squareRoot())
+                        }
+                    }
+                    sor(du: du, dv: dv, u: u.baseAddress!, v: v.baseAddress!, width: w, height: h, smooth: smooth,
+                        a11: a11, a12: a12, a22: a22, b1: b1, b2: b2)
                 }
-            }
-            sor(&du, &dv, flow: flow, smooth: smooth, a11: a11, a12: a12, a22: a22, b1: b1, b2: b2)
+            } }
+            } }
+            } } }
         }
         var out = flow
         for i in 0..<count {
-            out.u[i] += du[i]
-            out.v[i] += dv[i]
+            out.u[i] += planes[Plane.du.rawValue * count + i]
+            out.v[i] += planes[Plane.dv.rawValue * count + i]
+        }
+        return out
+    }
+
+    /// `image` sampled at x + flow(x), bilinear, border replicated.
+    private func warp(_ image: GrayImage, by flow: FlowField) -> [Float] {
+        var out = [Float](repeating: 0, count: flow.width * flow.height)
+        for y in 0..<flow.height {
+            for x in 0..<flow.width {
+                let i = y * flow.width + x
+                out[i] = image.sample(Float(x) + flow.u[i], Float(y) + flow.v[i])
+            }
         }
         return out
     }
@@ -82,45 +110,38 @@ public struct VariationalRefinement: Sendable {
     /// Successive over-relaxation sweeps on the linearised system: for each pixel,
     /// (A + Σw)·(du, dv) = b + Σ w_n·(flow_n + d_n − flow), neighbours weighted by the mean of the
     /// two pixels' smoothness weights.
-    private func sor(_ du: inout [Float], _ dv: inout [Float], flow: FlowField, smooth: [Float],
-                     a11: [Float], a12: [Float], a22: [Float], b1: [Float], b2: [Float]) {
-        let w = flow.width, h = flow.height, omega = settings.omega
-        flow.u.withUnsafeBufferPointer { u in flow.v.withUnsafeBufferPointer { v in
-        smooth.withUnsafeBufferPointer { s in
-        a11.withUnsafeBufferPointer { a11 in a12.withUnsafeBufferPointer { a12 in a22.withUnsafeBufferPointer { a22 in
-        b1.withUnsafeBufferPointer { b1 in b2.withUnsafeBufferPointer { b2 in
-        du.withUnsafeMutableBufferPointer { du in dv.withUnsafeMutableBufferPointer { dv in
-            for _ in 0..<settings.sorIterations {
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let i = y * w + x
-                        var weightSum: Float = 0, su: Float = 0, sv: Float = 0
-                        if x > 0 {
-                            let k = 0.5 * (s[i] + s[i - 1]); weightSum += k
-                            su += k * (u[i - 1] + du[i - 1] - u[i]); sv += k * (v[i - 1] + dv[i - 1] - v[i])
-                        }
-                        if x + 1 < w {
-                            let k = 0.5 * (s[i] + s[i + 1]); weightSum += k
-                            su += k * (u[i + 1] + du[i + 1] - u[i]); sv += k * (v[i + 1] + dv[i + 1] - v[i])
-                        }
-                        if y > 0 {
-                            let k = 0.5 * (s[i] + s[i - w]); weightSum += k
-                            su += k * (u[i - w] + du[i - w] - u[i]); sv += k * (v[i - w] + dv[i - w] - v[i])
-                        }
-                        if y + 1 < h {
-                            let k = 0.5 * (s[i] + s[i + w]); weightSum += k
-                            su += k * (u[i + w] + du[i + w] - u[i]); sv += k * (v[i + w] + dv[i + w] - v[i])
-                        }
-                        let newU = (b1[i] + su - a12[i] * dv[i]) / (a11[i] + weightSum)
-                        du[i] = (1 - omega) * du[i] + omega * newU
-                        let newV = (b2[i] + sv - a12[i] * du[i]) / (a22[i] + weightSum)
-                        dv[i] = (1 - omega) * dv[i] + omega * newV
+    private func sor(du: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+                     u: UnsafePointer<Float>, v: UnsafePointer<Float>, width w: Int, height h: Int,
+                     smooth s: UnsafeMutablePointer<Float>, a11: UnsafeMutablePointer<Float>, a12: UnsafeMutablePointer<Float>,
+                     a22: UnsafeMutablePointer<Float>, b1: UnsafeMutablePointer<Float>, b2: UnsafeMutablePointer<Float>) {
+        let omega = settings.omega
+        for _ in 0..<settings.sorIterations {
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x
+                    var weightSum: Float = 0, su: Float = 0, sv: Float = 0
+                    if x > 0 {
+                        let k = 0.5 * (s[i] + s[i - 1]); weightSum += k
+                        su += k * (u[i - 1] + du[i - 1] - u[i]); sv += k * (v[i - 1] + dv[i - 1] - v[i])
                     }
+                    if x + 1 < w {
+                        let k = 0.5 * (s[i] + s[i + 1]); weightSum += k
+                        su += k * (u[i + 1] + du[i + 1] - u[i]); sv += k * (v[i + 1] + dv[i + 1] - v[i])
+                    }
+                    if y > 0 {
+                        let k = 0.5 * (s[i] + s[i - w]); weightSum += k
+                        su += k * (u[i - w] + du[i - w] - u[i]); sv += k * (v[i - w] + dv[i - w] - v[i])
+                    }
+                    if y + 1 < h {
+                        let k = 0.5 * (s[i] + s[i + w]); weightSum += k
+                        su += k * (u[i + w] + du[i + w] - u[i]); sv += k * (v[i + w] + dv[i + w] - v[i])
+                    }
+                    let newU = (b1[i] + su - a12[i] * dv[i]) / (a11[i] + weightSum)
+                    du[i] = (1 - omega) * du[i] + omega * newU
+                    let newV = (b2[i] + sv - a12[i] * du[i]) / (a22[i] + weightSum)
+                    dv[i] = (1 - omega) * dv[i] + omega * newV
                 }
             }
-        } }
-        } } }
-        } } }
-        } }
+        }
     }
 }
