@@ -45,6 +45,7 @@ final class VideoRoundTripTests: XCTestCase {
         // All 50: x264's zero packet duration would otherwise cost the last frame in mp4.
         XCTAssertEqual(decoded.count, 50)
         let mean = zip(original, decoded).map { psnr($0, $1) }.reduce(0, +) / Double(decoded.count)
+        print(String(format: "H.264 CRF 18 round trip of 50 synthetic 256² frames: mean RGB PSNR %.2f dB", mean))
         XCTAssertGreaterThanOrEqual(mean, 40, "mean PSNR \(mean) dB")
     }
 
