@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Flow", targets: ["Flow"]),
         .library(name: "Stability", targets: ["Stability"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Faces", targets: ["Faces"]),
         .library(name: "Synth", targets: ["Synth"]),
     ],
     dependencies: [
@@ -36,6 +37,7 @@ let package = Package(
         .target(name: "Synth", dependencies: ["Media", "Tensor"]),
         .target(name: "Stability", dependencies: ["Flow", "Media", "Tensor"]),
         .target(name: "Reports", dependencies: []),
+        .target(name: "Faces", dependencies: ["NeuralNet", "Tensor"]),
 
         // MARK: - Command-line tool (argument parsing only)
         .executableTarget(
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport"]),
         .testTarget(name: "FlowTests", dependencies: ["Flow", "Media", "NeuralNet", "Tensor", "TestSupport"]),
+        .testTarget(name: "FacesTests", dependencies: ["Faces", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "StabilityTests", dependencies: ["Stability", "Flow", "Synth", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor", "Synth", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Media", "Tensor", "TestSupport"]),
