@@ -85,6 +85,22 @@ public struct GrayImage: Equatable, Sendable {
         return (GrayImage(width: width, height: height, data: gx), GrayImage(width: width, height: height, data: gy))
     }
 
+    /// Undivided central differences (x[i+1] − x[i−1], border replicated, so x[1] − x[0] at the
+    /// edge): OpenCV's Sobel with aperture 1, which its variational refinement uses.
+    public func centralDifferences() -> (x: GrayImage, y: GrayImage) {
+        var gx = [Float](repeating: 0, count: data.count), gy = gx
+        data.withUnsafeBufferPointer { d in
+            for y in 0..<height {
+                let up = max(y - 1, 0) * width, mid = y * width, down = min(y + 1, height - 1) * width
+                for x in 0..<width {
+                    gx[mid + x] = d[mid + min(x + 1, width - 1)] - d[mid + max(x - 1, 0)]
+                    gy[mid + x] = d[down + x] - d[up + x]
+                }
+            }
+        }
+        return (GrayImage(width: width, height: height, data: gx), GrayImage(width: width, height: height, data: gy))
+    }
+
     /// Central-difference derivatives (∂/∂x, ∂/∂y) in intensity per pixel, one-sided at borders.
     public func gradients() -> (x: GrayImage, y: GrayImage) {
         var gx = [Float](repeating: 0, count: data.count), gy = gx

@@ -1,9 +1,12 @@
 import Foundation
 
-/// Variational refinement of a dense flow (the energy of DeepFlow / OpenCV's VariationalRefinement):
-/// robust (Charbonnier) brightness constancy weighted δ, gradient constancy weighted γ, both
-/// normalised by the local gradient magnitude, and robust smoothness weighted α. Linearised
-/// around the current flow; fixed-point iterations re-weight, SOR solves each linear system.
+/// Variational refinement of a dense flow (the energy of DeepFlow, as OpenCV's VariationalRefinement
+/// sets it up): robust (Charbonnier) brightness constancy weighted δ, gradient constancy weighted
+/// γ, both normalised by the local gradient magnitude, and robust smoothness weighted α.
+/// Linearised around the current flow; fixed-point iterations re-weight, SOR solves each linear
+/// system. As in OpenCV, derivatives are undivided central differences of the average of the
+/// first frame and the warped second, ζ² is added to the diagonal, and each neighbour link takes
+/// the smoothness weight of its left/upper pixel.
 public struct VariationalRefinement: Sendable {
     public struct Settings: Codable, Equatable, Sendable {
         public var alpha: Float = 20
@@ -24,16 +27,16 @@ public struct VariationalRefinement: Sendable {
         let s = settings
         // Intensities stay in 0…255 (as OpenCV's refinement sees 8-bit frames): ζ then only
         // guards flat regions, and the data terms are nearly invariant to contrast.
-        let (i0x, i0y) = first.gradients(), (i1x, i1y) = second.gradients()
-        let warped1 = warp(second, by: flow), warped1x = warp(i1x, by: flow), warped1y = warp(i1y, by: flow)
-        // Averaged first derivatives and second derivatives of them (as DeepFlow).
-        var ixImage = GrayImage(width: w, height: h), iyImage = GrayImage(width: w, height: h)
+        let warped1 = warp(second, by: flow)
+        var average = GrayImage(width: w, height: h), temporal = GrayImage(width: w, height: h)
         for i in 0..<count {
-            ixImage.data[i] = 0.5 * (i0x.data[i] + warped1x[i])
-            iyImage.data[i] = 0.5 * (i0y.data[i] + warped1y[i])
+            average.data[i] = 0.5 * (first.data[i] + warped1[i])
+            temporal.data[i] = warped1[i] - first.data[i]
         }
-        let (ixxImage, ixyImage) = ixImage.gradients()
-        let iyyImage = iyImage.gradients().y
+        let (ixImage, iyImage) = average.centralDifferences()
+        let (ixzImage, iyzImage) = temporal.centralDifferences()
+        let (ixxImage, ixyImage) = ixImage.centralDifferences()
+        let iyyImage = iyImage.centralDifferences().y
         let zeta2 = s.zeta * s.zeta, eps2 = s.epsilon * s.epsilon
 
         // Temporal differences, then the per-pixel system (A, b) and smoothness weights.
@@ -45,9 +48,9 @@ public struct VariationalRefinement: Sendable {
             let a11 = plane(.a11), a12 = plane(.a12), a22 = plane(.a22), b1 = plane(.b1), b2 = plane(.b2)
             let smooth = plane(.smooth)
             for i in 0..<count {
-                iz[i] = warped1[i] - first.data[i]
-                ixz[i] = warped1x[i] - i0x.data[i]
-                iyz[i] = warped1y[i] - i0y.data[i]
+                iz[i] = temporal.data[i]
+                ixz[i] = ixzImage.data[i]
+                iyz[i] = iyzImage.data[i]
             }
             ixImage.data.withUnsafeBufferPointer { ix in iyImage.data.withUnsafeBufferPointer { iy in
             ixxImage.data.withUnsafeBufferPointer { ixx in ixyImage.data.withUnsafeBufferPointer { ixy in
@@ -64,9 +67,9 @@ public struct VariationalRefinement: Sendable {
                         let ry = iyz[i] + ixy[i] * du[i] + iyy[i] * dv[i]
                         let b = s.gamma / (2 * (nx * rx * rx + ny * ry * ry + eps2).squareRoot())
                         let (bx, by) = (b * nx, b * ny)
-                        a11[i] = a * ix[i] * ix[i] + bx * ixx[i] * ixx[i] + by * ixy[i] * ixy[i]
+                        a11[i] = a * ix[i] * ix[i] + bx * ixx[i] * ixx[i] + by * ixy[i] * ixy[i] + zeta2
                         a12[i] = a * ix[i] * iy[i] + bx * ixx[i] * ixy[i] + by * ixy[i] * iyy[i]
-                        a22[i] = a * iy[i] * iy[i] + bx * ixy[i] * ixy[i] + by * iyy[i] * iyy[i]
+                        a22[i] = a * iy[i] * iy[i] + bx * ixy[i] * ixy[i] + by * iyy[i] * iyy[i] + zeta2
                         b1[i] = -(a * ix[i] * iz[i] + bx * ixx[i] * ixz[i] + by * ixy[i] * iyz[i])
                         b2[i] = -(a * iy[i] * iz[i] + bx * ixy[i] * ixz[i] + by * iyy[i] * iyz[i])
                     }
@@ -108,8 +111,8 @@ public struct VariationalRefinement: Sendable {
     }
 
     /// Successive over-relaxation sweeps on the linearised system: for each pixel,
-    /// (A + Σw)·(du, dv) = b + Σ w_n·(flow_n + d_n − flow), neighbours weighted by the mean of the
-    /// two pixels' smoothness weights.
+    /// (A + Σw)·(du, dv) = b + Σ w_n·(flow_n + d_n − flow), each link weighted by the smoothness
+    /// weight of its left or upper pixel.
     private func sor(du: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
                      u: UnsafePointer<Float>, v: UnsafePointer<Float>, width w: Int, height h: Int,
                      smooth s: UnsafeMutablePointer<Float>, a11: UnsafeMutablePointer<Float>, a12: UnsafeMutablePointer<Float>,
@@ -121,19 +124,19 @@ public struct VariationalRefinement: Sendable {
                     let i = y * w + x
                     var weightSum: Float = 0, su: Float = 0, sv: Float = 0
                     if x > 0 {
-                        let k = 0.5 * (s[i] + s[i - 1]); weightSum += k
+                        let k = s[i - 1]; weightSum += k
                         su += k * (u[i - 1] + du[i - 1] - u[i]); sv += k * (v[i - 1] + dv[i - 1] - v[i])
                     }
                     if x + 1 < w {
-                        let k = 0.5 * (s[i] + s[i + 1]); weightSum += k
+                        let k = s[i]; weightSum += k
                         su += k * (u[i + 1] + du[i + 1] - u[i]); sv += k * (v[i + 1] + dv[i + 1] - v[i])
                     }
                     if y > 0 {
-                        let k = 0.5 * (s[i] + s[i - w]); weightSum += k
+                        let k = s[i - w]; weightSum += k
                         su += k * (u[i - w] + du[i - w] - u[i]); sv += k * (v[i - w] + dv[i - w] - v[i])
                     }
                     if y + 1 < h {
-                        let k = 0.5 * (s[i] + s[i + w]); weightSum += k
+                        let k = s[i]; weightSum += k
                         su += k * (u[i + w] + du[i + w] - u[i]); sv += k * (v[i + w] + dv[i + w] - v[i])
                     }
                     let newU = (b1[i] + su - a12[i] * dv[i]) / (a11[i] + weightSum)
