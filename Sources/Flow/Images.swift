@@ -69,20 +69,30 @@ public struct GrayImage: Equatable, Sendable {
     }
 
     /// Sobel derivatives normalised to intensity per pixel (the 3×3 kernel ÷ 8): central
-    /// differences smoothed across, as OpenCV's DIS uses; borders replicated.
+    /// differences of the image smoothed by [1 2 1]/4 across them, borders replicated.
     public func sobelGradients() -> (x: GrayImage, y: GrayImage) {
-        var gx = [Float](repeating: 0, count: data.count), gy = gx
+        var gx = smoothed(vertically: true).centralDifferences().x, gy = smoothed(vertically: false).centralDifferences().y
+        for i in data.indices {
+            gx.data[i] *= 0.5
+            gy.data[i] *= 0.5
+        }
+        return (gx, gy)
+    }
+
+    /// [1 2 1]/4 along columns (vertically) or rows, border replicated.
+    func smoothed(vertically: Bool) -> GrayImage {
+        var out = self
         data.withUnsafeBufferPointer { d in
             for y in 0..<height {
-                let up = max(y - 1, 0) * width, mid = y * width, down = min(y + 1, height - 1) * width
                 for x in 0..<width {
-                    let l = max(x - 1, 0), r = min(x + 1, width - 1)
-                    gx[mid + x] = ((d[up + r] - d[up + l]) + 2 * (d[mid + r] - d[mid + l]) + (d[down + r] - d[down + l])) / 8
-                    gy[mid + x] = ((d[down + l] - d[up + l]) + 2 * (d[down + x] - d[up + x]) + (d[down + r] - d[up + r])) / 8
+                    let (a, b) = vertically
+                        ? (d[max(y - 1, 0) * width + x], d[min(y + 1, height - 1) * width + x])
+                        : (d[y * width + max(x - 1, 0)], d[y * width + min(x + 1, width - 1)])
+                    out.data[y * width + x] = 0.25 * (a + 2 * d[y * width + x] + b)
                 }
             }
         }
-        return (GrayImage(width: width, height: height, data: gx), GrayImage(width: width, height: height, data: gy))
+        return out
     }
 
     /// Undivided central differences (x[i+1] − x[i−1], border replicated, so x[1] − x[0] at the
@@ -95,24 +105,6 @@ public struct GrayImage: Equatable, Sendable {
                 for x in 0..<width {
                     gx[mid + x] = d[mid + min(x + 1, width - 1)] - d[mid + max(x - 1, 0)]
                     gy[mid + x] = d[down + x] - d[up + x]
-                }
-            }
-        }
-        return (GrayImage(width: width, height: height, data: gx), GrayImage(width: width, height: height, data: gy))
-    }
-
-    /// Central-difference derivatives (∂/∂x, ∂/∂y) in intensity per pixel, one-sided at borders.
-    public func gradients() -> (x: GrayImage, y: GrayImage) {
-        var gx = [Float](repeating: 0, count: data.count), gy = gx
-        data.withUnsafeBufferPointer { d in
-            for y in 0..<height {
-                let up = max(y - 1, 0), down = min(y + 1, height - 1)
-                let sy = Float(down - up)
-                for x in 0..<width {
-                    let left = max(x - 1, 0), right = min(x + 1, width - 1)
-                    let i = y * width + x
-                    gx[i] = right > left ? (d[y * width + right] - d[y * width + left]) / Float(right - left) : 0
-                    gy[i] = sy > 0 ? (d[down * width + x] - d[up * width + x]) / sy : 0
                 }
             }
         }

@@ -34,3 +34,21 @@ final class OcclusionTests: XCTestCase {
         XCTAssertEqual(constant(0.5, 0, 5, 4).warp([image])[0][1, 2], 0.5 * (image[1, 2] + image[2, 2]))
     }
 }
+
+final class GradientTests: XCTestCase {
+    func testSobelAndCentralDifferencesOnARamp() {
+        var image = GrayImage(width: 6, height: 5)
+        for y in 0..<5 { for x in 0..<6 { image[x, y] = Float(3 * x + 7 * y) } }
+        let sobel = image.sobelGradients(), central = image.centralDifferences()
+        XCTAssertEqual(sobel.x[2, 2], 3)
+        XCTAssertEqual(sobel.y[2, 2], 7)
+        XCTAssertEqual(central.x[2, 2], 6, "undivided: x[i+1] − x[i−1]")
+        XCTAssertEqual(central.x[0, 2], 3, "one-sided at the replicated border")
+        XCTAssertEqual(central.y[3, 4], 7)
+        // A vertical step: Sobel weights the three rows 1:2:1.
+        var step = GrayImage(width: 5, height: 5)
+        for x in 3..<5 { step[x, 2] = 8 }
+        XCTAssertEqual(step.sobelGradients().x[2, 2], 2, accuracy: 1e-6)  // (2·8)/4 across, halved
+        XCTAssertEqual(step.sobelGradients().x[2, 1], 1, accuracy: 1e-6)
+    }
+}
