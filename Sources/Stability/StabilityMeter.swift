@@ -127,22 +127,23 @@ final class MaskProvider {
         }
     }
 
+    /// Square dilation by `dilation` pixels, as a pass along rows then one along columns.
     private func dilate(_ mask: [Float]) -> [Float] {
+        let alongRows = dilate(mask, step: 1, lanes: height, laneStride: width, length: width)
+        return dilate(alongRows, step: width, lanes: width, laneStride: 1, length: height)
+    }
+
+    /// One-dimensional dilation of each lane (a row or a column) of a binary mask.
+    private func dilate(_ mask: [Float], step: Int, lanes: Int, laneStride: Int, length: Int) -> [Float] {
         let r = Self.dilation
-        var rows = mask
-        for y in 0..<height {
-            for x in 0..<width where mask[y * width + x] == 0 {
-                var hit: Float = 0
-                for dx in max(0, x - r)...min(width - 1, x + r) where mask[y * width + dx] > 0 { hit = 1; break }
-                rows[y * width + x] = hit
-            }
-        }
-        var out = rows
-        for y in 0..<height {
-            for x in 0..<width where rows[y * width + x] == 0 {
-                var hit: Float = 0
-                for dy in max(0, y - r)...min(height - 1, y + r) where rows[dy * width + x] > 0 { hit = 1; break }
-                out[y * width + x] = hit
+        var out = mask
+        for lane in 0..<lanes {
+            let base = lane * laneStride
+            for i in 0..<length where mask[base + i * step] == 0 {
+                for j in max(0, i - r)...min(length - 1, i + r) where mask[base + j * step] > 0 {
+                    out[base + i * step] = 1
+                    break
+                }
             }
         }
         return out
