@@ -1,5 +1,5 @@
 import Foundation
-public import Tensor
+import Tensor
 
 /// Times UNet training steps (forward, uncertainty-L1 loss, backward, Adam; batch 1), counts the
 /// convolution FLOPs, and measures cblas_sgemm alone on exactly the step's GEMM shapes, so the

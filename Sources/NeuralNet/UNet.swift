@@ -1,4 +1,4 @@
-public import Tensor
+import Tensor
 
 /// Deep Video Prior's UNet ("VCN"), built as a flat list of named layers:
 ///

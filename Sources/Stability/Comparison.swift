@@ -1,6 +1,6 @@
 import Foundation
 public import Flow
-public import Media
+import Media
 public import Tensor
 
 /// Several proxies of one target scored on the same flow and mask.

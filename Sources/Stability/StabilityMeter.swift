@@ -1,6 +1,6 @@
 import Foundation
 public import Flow
-public import Media
+import Media
 import Tensor
 
 /// Where the face mask of each frame comes from.
