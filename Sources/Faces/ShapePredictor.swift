@@ -16,6 +16,11 @@ public struct FaceBox: Codable, Equatable, Sendable {
 public struct Landmark: Codable, Equatable, Sendable {
     public var x: Int
     public var y: Int
+
+    public init(x: Int, y: Int) {
+        self.x = x
+        self.y = y
+    }
 }
 
 /// dlib's ensemble-of-regression-trees landmark predictor (Kazemi & Sullivan 2014), reading the
