@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "nicer",
             dependencies: [
-                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports",
+                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports", "Faces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -131,14 +131,23 @@ public final class ShapePredictor {
                 guard ix >= 0, iy >= 0, ix < image.width, iy < image.height else { return 0 }
                 return intensity(image, ix, iy)
             }
-            for tree in trees {
-                var node = 0
-                while node < tree.splits.count {
-                    let split = tree.splits[node]
-                    node = features[Int(split.index1)] - features[Int(split.index2)] > split.threshold ? 2 * node + 1 : 2 * node + 2
+            let rows = current.count
+            features.withUnsafeBufferPointer { f in
+                current.withUnsafeMutableBufferPointer { shape in
+                    for tree in trees {
+                        tree.splits.withUnsafeBufferPointer { splits in
+                            var node = 0
+                            while node < splits.count {
+                                let split = splits[node]
+                                node = f[Int(split.index1)] - f[Int(split.index2)] > split.threshold ? 2 * node + 1 : 2 * node + 2
+                            }
+                            tree.leaves.withUnsafeBufferPointer { leaves in
+                                let leaf = leaves.baseAddress! + (node - splits.count) * rows
+                                for k in 0..<rows { shape[k] += leaf[k] }
+                            }
+                        }
+                    }
                 }
-                let leaf = (node - tree.splits.count) * current.count
-                for k in current.indices { current[k] += tree.leaves[leaf + k] }
             }
         }
         return (0..<parts).map { p in
