@@ -72,7 +72,8 @@ struct BenchTrainCommand: ParsableCommand {
                             Double(r.peakResidentGrowthBytes) / Double(r.modelStateBytes + r.activationBytes)))
         let total = r.breakdown.values.reduce(0, +)
         for (key, seconds) in r.breakdown.sorted(by: { $0.value > $1.value }) {
-            lines.append(String(format: "   %-28@ %7.1f ms  %4.1f%%", key as NSString, seconds * 1e3, 100 * seconds / max(total, 1e-12)))
+            let label = key.padding(toLength: max(28, key.count), withPad: " ", startingAt: 0)
+            lines.append("   " + label + String(format: " %7.1f ms  %4.1f%%", seconds * 1e3, 100 * seconds / max(total, 1e-12)))
         }
         return lines.joined(separator: "\n")
     }
