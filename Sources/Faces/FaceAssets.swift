@@ -41,8 +41,10 @@ public enum FaceAsset: String, CaseIterable, Sendable {
 public enum FaceAssets {
     /// The path of an asset: `override` if given, else the environment variable, else the first
     /// standard install location that holds it. Throws a message naming the package when none does.
+    /// `systemFolders: false` leaves out the system-wide Python folders (for tests).
     public static func locate(_ asset: FaceAsset, override: String? = nil,
-                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+                              environment: [String: String] = ProcessInfo.processInfo.environment,
+                              systemFolders: Bool = true) throws -> String {
         let fm = FileManager.default
         if let explicit = override ?? environment[asset.environmentVariable] {
             guard fm.isReadableFile(atPath: explicit) else {
@@ -50,33 +52,32 @@ public enum FaceAssets {
             }
             return explicit
         }
-        let searched = candidates(asset, environment: environment)
+        let searched = candidates(asset, environment: environment, systemFolders: systemFolders)
         if let found = searched.first(where: { fm.isReadableFile(atPath: $0) }) { return found }
         throw FaceAssetError(path: asset.fileName, reason: "not found; \(asset.provenance), or set \(asset.environmentVariable) "
                              + "to the file. Looked in: \(searched.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }.joined(separator: ", "))")
     }
 
     /// Where the packages install the file, most specific first.
-    static func candidates(_ asset: FaceAsset, environment: [String: String]) -> [String] {
+    static func candidates(_ asset: FaceAsset, environment: [String: String], systemFolders: Bool) -> [String] {
         if asset == .landmarks68 {
             return ["/usr/share/dlib/" + asset.fileName]
         }
         var roots: [String] = []
         if let folder = environment["NICER_FACE_MODELS"] { roots.append(folder) }
         // Where tools/setup unpacks the PyPI package's models when pip cannot install it.
-        if let data = environment["XDG_DATA_HOME"] ?? environment["HOME"].map({ $0 + "/.local/share" }) {
-            roots.append(data + "/nicer/face_recognition_models/models")
-        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        roots.append((environment["XDG_DATA_HOME"] ?? home + "/.local/share") + "/nicer/face_recognition_models/models")
         var packageDirs: [String] = []
         if let venv = environment["VIRTUAL_ENV"] { packageDirs += pythonPackageDirs(under: venv + "/lib") }
-        if let home = environment["HOME"] {
-            packageDirs += pythonPackageDirs(under: home + "/.local/lib")
-            for version in (try? FileManager.default.contentsOfDirectory(atPath: home + "/.pyenv/versions")) ?? [] {
-                packageDirs += pythonPackageDirs(under: home + "/.pyenv/versions/\(version)/lib")
-            }
+        packageDirs += pythonPackageDirs(under: home + "/.local/lib")
+        for version in (try? FileManager.default.contentsOfDirectory(atPath: home + "/.pyenv/versions")) ?? [] {
+            packageDirs += pythonPackageDirs(under: home + "/.pyenv/versions/\(version)/lib")
         }
-        packageDirs += pythonPackageDirs(under: "/usr/local/lib") + pythonPackageDirs(under: "/usr/lib")
-        packageDirs.append("/usr/lib/python3/dist-packages")
+        if systemFolders {
+            packageDirs += pythonPackageDirs(under: "/usr/local/lib") + pythonPackageDirs(under: "/usr/lib")
+            packageDirs.append("/usr/lib/python3/dist-packages")
+        }
         roots += packageDirs.map { $0 + "/face_recognition_models/models" }
         return roots.map { $0 + "/" + asset.fileName }
     }

@@ -42,7 +42,7 @@ final class ShapePredictorTests: XCTestCase {
     func testMissingAssetsNameThePackageThatShipsThem() throws {
         let dir = try TempDirectory()
         let bare = ["HOME": dir.path]
-        XCTAssertThrowsError(try FaceAssets.locate(.landmarks5, environment: bare)) { error in
+        XCTAssertThrowsError(try FaceAssets.locate(.landmarks5, environment: bare, systemFolders: false)) { error in
             let text = String(describing: error)
             XCTAssertTrue(text.contains("face-recognition-models") && text.contains("NICER_LANDMARKS5"), text)
         }
