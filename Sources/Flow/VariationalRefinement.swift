@@ -27,7 +27,7 @@ public struct VariationalRefinement: Sendable {
         let s = settings
         // Intensities stay in 0…255 (as OpenCV's refinement sees 8-bit frames): ζ then only
         // guards flat regions, and the data terms are nearly invariant to contrast.
-        let warped1 = warp(second, by: flow)
+        let warped1 = flow.warp([second])[0].data
         var average = GrayImage(width: w, height: h), temporal = GrayImage(width: w, height: h)
         for i in 0..<count {
             average.data[i] = 0.5 * (first.data[i] + warped1[i])
@@ -94,18 +94,6 @@ public struct VariationalRefinement: Sendable {
         for i in 0..<count {
             out.u[i] += planes[Plane.du.rawValue * count + i]
             out.v[i] += planes[Plane.dv.rawValue * count + i]
-        }
-        return out
-    }
-
-    /// `image` sampled at x + flow(x), bilinear, border replicated.
-    private func warp(_ image: GrayImage, by flow: FlowField) -> [Float] {
-        var out = [Float](repeating: 0, count: flow.width * flow.height)
-        for y in 0..<flow.height {
-            for x in 0..<flow.width {
-                let i = y * flow.width + x
-                out[i] = image.sample(Float(x) + flow.u[i], Float(y) + flow.v[i])
-            }
         }
         return out
     }
