@@ -2,6 +2,7 @@ import Faces
 import Foundation
 import Media
 import Tensor
+import TestSupport
 import XCTest
 
 final class FaceMaskTests: XCTestCase {

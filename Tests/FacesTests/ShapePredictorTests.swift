@@ -5,11 +5,6 @@ import Tensor
 import TestSupport
 import XCTest
 
-func fixturePath(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").appendingPathComponent(name).path
-}
-
 struct LandmarkGolden: Decodable {
     struct Case: Decodable { let image: String; let box: [Int]; let points: [[Int]]; let points5: [[Int]] }
     let cases: [Case]

@@ -2,13 +2,8 @@ import Flow
 import Foundation
 import Media
 import Tensor
+import TestSupport
 import XCTest
-
-/// The repository's Fixtures/ folder.
-func fixturePath(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").appendingPathComponent(name).path
-}
 
 struct FlowPairs: Decodable {
     struct Case: Decodable {

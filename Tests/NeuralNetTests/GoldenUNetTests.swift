@@ -4,12 +4,6 @@ import Tensor
 import TestSupport
 import XCTest
 
-/// The repository's Fixtures/ folder (tests read committed fixtures from there).
-func fixturePath(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").appendingPathComponent(name).path
-}
-
 /// A tiny UNet trained for 3 Adam steps here and in PyTorch (tools/golden/unet_golden.py):
 /// output, loss, every gradient and the final weights must agree.
 final class GoldenUNetTests: XCTestCase {

@@ -14,11 +14,6 @@ struct ReferenceScores: Decodable {
     let config: Config
 }
 
-func fixturePath(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").appendingPathComponent(name).path
-}
-
 final class StabilityTests: XCTestCase {
     func score(_ clip: String, _ name: String, mask: MaskSource? = nil) throws -> Double {
         let manifest = try Manifest.load(from: clip + "/manifest.json")

@@ -78,3 +78,9 @@ public struct TestRandom {
         return Float(state >> 40) / Float(1 << 23) - 1
     }
 }
+
+/// A committed fixture: `Fixtures/NAME` at the repository root.
+public func fixturePath(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").appendingPathComponent(name).path
+}
