@@ -70,6 +70,23 @@ struct DlibReader {
         }
     }
 
+    mutating func double(_ what: String) throws -> Double {
+        let mantissa = try integer(what + " mantissa")
+        let exponent = try integer(what + " exponent")
+        guard (-2000...2000).contains(exponent) else { throw fail(what + " exponent") }
+        return Double(mantissa) * pow(2, Double(exponent))
+    }
+
+    var byteCount: Int { bytes.count }
+
+    func peek(_ ahead: Int = 0) -> UInt8 { bytes[offset + ahead] }
+
+    mutating func bytes(_ n: Int, _ what: String) throws -> ArraySlice<UInt8> {
+        guard n >= 0, offset + n <= bytes.count else { throw fail(what) }
+        defer { offset += n }
+        return bytes[offset..<(offset + n)]
+    }
+
     /// A column vector stored as a dlib matrix of `rows`×1 (−rows, −1, then the values).
     mutating func matrix(rows expected: Int?, columns expectedColumns: Int, _ what: String) throws -> [Float] {
         let rows = -(try integer(what + " rows")), columns = -(try integer(what + " columns"))
