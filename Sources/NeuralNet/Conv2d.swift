@@ -14,6 +14,8 @@ public final class Conv2d: Layer {
     public let stride: Int
     public let padding: Int
     public var computesInputGradient = true
+    /// False for a frozen network used only to pass gradients to its input (perceptual features).
+    public var computesParameterGradients = true
 
     private let parameters: Parameters
     private let weightOffset: Int
@@ -94,15 +96,17 @@ public final class Conv2d: Layer {
         let dx = computesInputGradient ? dInput.get(x.shape) : nil
         for n in 0..<x.shape.n {
             let xn = x.sample(n), dyn = dOutput.sample(n)
-            for co in 0..<outChannels {
+            for co in 0..<outChannels where computesParameterGradients {
                 let row = dyn.pointer + co * spatial
                 var sum: Float = 0
                 for i in 0..<spatial { sum += row[i] }
                 dBias[co] += sum
             }
             if isPointwise {
-                Gemm.multiply(m: outChannels, n: columnRows, k: spatial, a: dyn.pointer, b: xn.pointer, transposeB: true,
-                              c: dWeight, beta: 1)
+                if computesParameterGradients {
+                    Gemm.multiply(m: outChannels, n: columnRows, k: spatial, a: dyn.pointer, b: xn.pointer, transposeB: true,
+                                  c: dWeight, beta: 1)
+                }
                 if let dx {
                     Gemm.multiply(m: columnRows, n: spatial, k: outChannels, a: weight, transposeA: true, b: dyn.pointer,
                                   c: dx.sample(n).pointer)
@@ -115,9 +119,11 @@ public final class Conv2d: Layer {
                 let dyTile = dyn.pointer + rows.lowerBound * dOutput.shape.w
                 // dW += dY · columnsᵀ, with the columns rebuilt rather than kept from forward.
                 let columns = workspace.buffer(columnRows * width)
-                im2col(xn, geometry: geometry, rows: rows, outW: dOutput.shape.w, into: columns)
-                Gemm.multiply(m: outChannels, n: columnRows, k: width, a: dyTile, lda: spatial, b: columns, transposeB: true,
-                              c: dWeight, beta: 1)
+                if computesParameterGradients {
+                    im2col(xn, geometry: geometry, rows: rows, outW: dOutput.shape.w, into: columns)
+                    Gemm.multiply(m: outChannels, n: columnRows, k: width, a: dyTile, lda: spatial, b: columns, transposeB: true,
+                                  c: dWeight, beta: 1)
+                }
                 guard let dx else { continue }
                 // dColumns = Wᵀ · dY, folded back onto the input (col2im).
                 Gemm.multiply(m: columnRows, n: width, k: outChannels, a: weight, transposeA: true, b: dyTile, ldb: spatial,

@@ -115,3 +115,53 @@ public final class Add: Layer {
 
     public var gradientAliasing: GradientAliasing { .shared }
 }
+
+/// Sum of two inputs whose channels or sizes may differ, as dlib's add_prev does: the output has
+/// the larger of each dimension and a missing element counts as zero (top-left aligned).
+/// [N, C1, H1, W1] + [N, C2, H2, W2] → [N, max C, max H, max W]; each gradient is the crop of dOutput.
+public final class PaddedAdd: Layer {
+    public let name: String
+    public var computesInputGradient = true
+    private var inputShapes: [Shape] = []
+    private var output = Reusable()
+    private var dInputs = [Reusable(), Reusable()]
+
+    public init(_ name: String) { self.name = name }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor {
+        precondition(inputs.count == 2 && inputs[0].shape.n == inputs[1].shape.n, "\(name): two inputs of one batch size")
+        let a = inputs[0].shape, b = inputs[1].shape
+        inputShapes = [a, b]
+        let y = output.get(Shape(a.n, max(a.c, b.c), max(a.h, b.h), max(a.w, b.w)))
+        y.fill(0)
+        for x in inputs { Self.region(of: y, matching: x.shape) { out, src in out.pointee += x.pointer[src] } }
+        return y
+    }
+
+    public func backward(_ dOutput: Tensor) -> [Tensor] {
+        inputShapes.indices.map { k in
+            let s = inputShapes[k]
+            if s == dOutput.shape { return dOutput }
+            let dx = dInputs[k].get(s)
+            Self.region(of: dOutput, matching: s) { out, src in dx.pointer[src] = out.pointee }
+            return dx
+        }
+    }
+
+    /// An input of the output's shape gets `dOutput` itself.
+    public var gradientAliasing: GradientAliasing { .shared }
+
+    /// Calls `body(element of big, index in small)` for every element the smaller shape covers.
+    private static func region(of big: Tensor, matching small: Shape, _ body: (UnsafeMutablePointer<Float>, Int) -> Void) {
+        let s = big.shape
+        for n in 0..<small.n {
+            for c in 0..<small.c {
+                for y in 0..<small.h {
+                    let row = big.pointer + ((n * s.c + c) * s.h + y) * s.w
+                    let source = ((n * small.c + c) * small.h + y) * small.w
+                    for x in 0..<small.w { body(row + x, source + x) }
+                }
+            }
+        }
+    }
+}

@@ -28,6 +28,10 @@ public final class Network {
     private var exclusiveGradient: [Bool] = []
     private var accumulators: [Reusable] = []
 
+    /// Set before adding steps when backward must also give d loss / d input (a frozen feature
+    /// network inside a loss); otherwise layers reading the input skip that work.
+    public var passesGradientToInput = false
+
     public init(parameters: Parameters = Parameters(), workspace: Workspace = Workspace()) {
         self.parameters = parameters
         self.workspace = workspace
@@ -41,7 +45,7 @@ public final class Network {
         }
         precondition(!slotNames.contains(output), "slot \(output) written twice")
         slotNames.append(output)
-        layer.computesInputGradient = !indices.allSatisfy { $0 == 0 }
+        layer.computesInputGradient = passesGradientToInput || !indices.allSatisfy { $0 == 0 }
         steps.append(Step(layer: layer, inputs: indices, output: slotNames.count - 1))
     }
 
@@ -70,12 +74,31 @@ public final class Network {
     /// Backpropagates the loss gradient of the last forward's output; adds into parameter gradients.
     /// `dOutput` itself is left as it is.
     public func backward(_ dOutput: Tensor) {
+        backward(seeding: [steps.last!.output: dOutput])
+    }
+
+    /// Backpropagates loss gradients given at any named slots (a loss on several intermediate
+    /// layers) and returns d loss / d input when `passesGradientToInput` is set. Seeds are the
+    /// caller's and are never overwritten.
+    @discardableResult
+    public func backward(seeds: [String: Tensor]) -> Tensor? {
+        var indexed: [Int: Tensor] = [:]
+        for (name, gradient) in seeds {
+            guard let i = slotNames.firstIndex(of: name), i > 0 else { preconditionFailure("unknown slot \(name)") }
+            precondition(gradient.shape == values[i]?.shape, "\(name): gradient \(gradient.shape) vs value \(String(describing: values[i]?.shape))")
+            indexed[i] = gradient
+        }
+        backward(seeding: indexed)
+        return passesGradientToInput ? gradients[0] : nil
+    }
+
+    private func backward(seeding seeds: [Int: Tensor]) {
         for i in gradients.indices {
             gradients[i] = nil
             ownsGradient[i] = false
             exclusiveGradient[i] = false
         }
-        gradients[steps.last!.output] = dOutput  // the caller's: never overwritten
+        for (slot, gradient) in seeds { gradients[slot] = gradient }  // the caller's: never overwritten
         for step in steps.reversed() {
             guard let dy = gradients[step.output] else { continue }
             let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
@@ -89,7 +112,7 @@ public final class Network {
             case .disjointViews: exclusive = dyExclusive
             case .shared: exclusive = false
             }
-            for (slot, dx) in zip(step.inputs, dInputs) where slot != 0 {
+            for (slot, dx) in zip(step.inputs, dInputs) where slot != 0 || passesGradientToInput {
                 accumulate(dx, into: slot, exclusive: exclusive)
             }
         }

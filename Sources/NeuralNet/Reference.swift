@@ -74,6 +74,29 @@ public enum Reference {
         return (y, od)
     }
 
+    public static func maxPool(_ x: [Double], _ d: Dims, kernel k: Int, stride s: Int) -> (y: [Double], dims: Dims) {
+        let od = Dims(d.n, d.c, (d.h - k) / s + 1, (d.w - k) / s + 1)
+        var y = [Double](repeating: 0, count: od.count)
+        for n in 0..<d.n { for c in 0..<d.c { for i in 0..<od.h { for j in 0..<od.w {
+            var best = -Double.infinity
+            for a in 0..<k { for b in 0..<k { best = max(best, x[d.index(n, c, i * s + a, j * s + b)]) } }
+            y[od.index(n, c, i, j)] = best
+        } } } }
+        return (y, od)
+    }
+
+    /// dlib's add_prev: the larger of each dimension, missing elements counted as zero.
+    public static func paddedAdd(_ a: [Double], _ da: Dims, _ b: [Double], _ db: Dims) -> (y: [Double], dims: Dims) {
+        let od = Dims(da.n, max(da.c, db.c), max(da.h, db.h), max(da.w, db.w))
+        var y = [Double](repeating: 0, count: od.count)
+        for (x, d) in [(a, da), (b, db)] {
+            for n in 0..<d.n { for c in 0..<d.c { for i in 0..<d.h { for j in 0..<d.w {
+                y[od.index(n, c, i, j)] += x[d.index(n, c, i, j)]
+            } } } }
+        }
+        return (y, od)
+    }
+
     public static func averagePool(_ x: [Double], _ d: Dims, size k: Int) -> (y: [Double], dims: Dims) {
         let od = Dims(d.n, d.c, d.h / k, d.w / k)
         var y = [Double](repeating: 0, count: od.count)

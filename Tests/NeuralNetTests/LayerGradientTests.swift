@@ -25,6 +25,22 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    /// A frozen conv (perceptual features) gives the same input gradient and touches no parameter gradient.
+    func testFrozenConvolutionPassesOnlyTheInputGradient() {
+        for (k, s, p) in [(3, 2, 0), (1, 1, 0)] {
+            let check = convCheck(3, 4, k: k, stride: s, padding: p, input: Shape(1, 3, 7, 6))
+            let conv = check.layer as! Conv2d, x = check.inputs[0]
+            let y = conv.forward([x])
+            let dY = randomTensor(y.shape, seed: 12)
+            check.parameters!.zeroGradients()
+            let trained = conv.backward(dY)[0].values
+            check.parameters!.zeroGradients()
+            conv.computesParameterGradients = false
+            XCTAssertEqual(conv.backward(dY)[0].values, trained)
+            XCTAssertTrue(UnsafeBufferPointer(start: check.parameters!.gradients.pointer, count: check.parameters!.count).allSatisfy { $0 == 0 }, "k\(k)")
+        }
+    }
+
     func testTransposedConvolutionGradients() {
         let p = Parameters()
         let layer = TransposedConv2("t", 3, 2, parameters: p, workspace: Workspace())
@@ -49,6 +65,10 @@ final class LayerGradientTests: XCTestCase {
                 Reference.averagePool(xs[0], d, size: 2).y }),
             ("avgpool3", LayerCheck(layer: AveragePool("a3", size: 3), parameters: nil, inputs: [x]) { xs, _ in
                 Reference.averagePool(xs[0], d, size: 3).y }),
+            ("maxpool3s2", LayerCheck(layer: MaxPool("m3", kernel: 3, stride: 2), parameters: nil, inputs: [x]) { xs, _ in
+                Reference.maxPool(xs[0], d, kernel: 3, stride: 2).y }),
+            ("global", LayerCheck(layer: GlobalAveragePool("g"), parameters: nil, inputs: [x]) { xs, _ in
+                stride(from: 0, to: xs[0].count, by: 30).map { xs[0][$0..<($0 + 30)].reduce(0, +) / 30 } }),
             ("bilinear", LayerCheck(layer: BilinearUpsample2("u"), parameters: nil, inputs: [x]) { xs, _ in
                 Reference.bilinearUpsample2(xs[0], d).y }),
         ]
@@ -69,6 +89,12 @@ final class LayerGradientTests: XCTestCase {
         let c = randomTensor(Shape(2, 2, 3, 3), seed: 3)
         let add = LayerCheck(layer: Add("a"), parameters: nil, inputs: [a, c]) { xs, _ in zip(xs[0], xs[1]).map { $0 + $1 } }
         XCTAssertEqual(add.run(), [])
+        // dlib's add_prev across a downsampling block: fewer channels and a larger map on one side.
+        let small = randomTensor(Shape(2, 2, 4, 4), seed: 4), wide = randomTensor(Shape(2, 3, 3, 3), seed: 5)
+        let padded = LayerCheck(layer: PaddedAdd("p"), parameters: nil, inputs: [small, wide]) { xs, _ in
+            Reference.paddedAdd(xs[0], .init(small.shape), xs[1], .init(wide.shape)).y
+        }
+        XCTAssertEqual(padded.run(), [])
     }
 
     func testLossGradients() {
