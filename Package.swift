@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // nicer: removes temporal flicker from face-swapped videos and measures how stable a video is.
-// Imports point one way: nicer (CLI) → Stability/Synth → Media/Flow/NeuralNet → Tensor → C shims.
+// Imports point one way: nicer (CLI) → Refine (pipelines) → Stability/Synth/Faces → Media/Flow/NeuralNet → Tensor → C shims.
 // C modules stay private.
 import PackageDescription
 
@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Faces", targets: ["Faces"]),
         .library(name: "Synth", targets: ["Synth"]),
+        .library(name: "Refine", targets: ["Refine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,12 +39,13 @@ let package = Package(
         .target(name: "Stability", dependencies: ["Flow", "Media", "Tensor"]),
         .target(name: "Reports", dependencies: []),
         .target(name: "Faces", dependencies: ["NeuralNet", "Tensor"]),
+        .target(name: "Refine", dependencies: ["Faces", "Media", "NeuralNet", "Flow", "Stability", "Reports", "Tensor"]),
 
         // MARK: - Command-line tool (argument parsing only)
         .executableTarget(
             name: "nicer",
             dependencies: [
-                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports", "Faces",
+                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports", "Faces", "Refine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

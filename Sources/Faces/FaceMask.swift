@@ -24,8 +24,12 @@ public struct FaceMaskOptions: Codable, Equatable, Sendable {
 public enum FaceMask {
     /// The 68 points plus the forehead band, in image coordinates.
     public static func outline(_ points: [Landmark], forehead: Double) -> [(Double, Double)] {
+        outline(points.map { SIMD2(Double($0.x), Double($0.y)) }, forehead: forehead)
+    }
+
+    public static func outline(_ points: [SIMD2<Double>], forehead: Double) -> [(Double, Double)] {
         precondition(points.count == 68, "face masks need the 68-point layout")
-        let p = points.map { (Double($0.x), Double($0.y)) }
+        let p = points.map { ($0.x, $0.y) }
         // "Up" runs from the chin (8) to the nose bridge (27); the band rises from the brows.
         let (ux, uy) = (p[27].0 - p[8].0, p[27].1 - p[8].1)
         let length = max((ux * ux + uy * uy).squareRoot(), 1e-9)
@@ -36,7 +40,13 @@ public enum FaceMask {
 
     /// Soft mask (gray, 0…255) of `width`×`height` for one face.
     public static func render(_ points: [Landmark], width: Int, height: Int, options: FaceMaskOptions = .init()) -> Image8 {
-        let p = points.map { (Double($0.x), Double($0.y)) }
+        render(points.map { SIMD2(Double($0.x), Double($0.y)) }, width: width, height: height, options: options)
+    }
+
+    /// The same from sub-pixel (smoothed) points.
+    public static func render(_ points: [SIMD2<Double>], width: Int, height: Int, options: FaceMaskOptions = .init()) -> Image8 {
+        precondition(points.count == 68, "face masks need the 68-point layout")
+        let p = points.map { ($0.x, $0.y) }
         func region(_ r: FaceMaskOptions.Region) -> [(Double, Double)] {
             switch r {
             case .eyes: return Array(p[36...41]) + Array(p[42...47])

@@ -2,11 +2,11 @@ import Foundation
 
 /// A path that receives output under a temporary name beside it and becomes visible under its
 /// final name only through `commit()` (one rename). Abandoning removes the temporary.
-struct AtomicOutput {
-    let finalPath: String
-    let temporaryPath: String
+public struct AtomicOutput: Sendable {
+    public let finalPath: String
+    public let temporaryPath: String
 
-    init(finalPath: String) throws {
+    public init(finalPath: String) throws {
         let url = URL(fileURLWithPath: finalPath)
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -26,7 +26,7 @@ struct AtomicOutput {
     }
 
     /// Moves the temporary into place, replacing what was there.
-    func commit() throws {
+    public func commit() throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: finalPath, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -39,7 +39,22 @@ struct AtomicOutput {
         }
     }
 
-    func abandon() {
+    public func abandon() {
         try? FileManager.default.removeItem(atPath: temporaryPath)
+    }
+}
+
+extension AtomicOutput {
+    /// Writes `data` to `path` through a temporary and a rename: readers see the old file or the
+    /// whole new one, never a half-written one.
+    public static func write(_ data: Data, to path: String) throws {
+        let output = try AtomicOutput(finalPath: path)
+        do {
+            try data.write(to: URL(fileURLWithPath: output.temporaryPath))
+            try output.commit()
+        } catch {
+            output.abandon()
+            throw error as? MediaError ?? MediaError(.output, call: "write", path: path, reason: "\(error)")
+        }
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Faces
 import Foundation
+import Refine
 import Media
 import Synth
 
@@ -28,7 +30,7 @@ struct Nicer: ParsableCommand {
             Exit status: 0 success, 1 failure while working, 2 usage error, 3 bad input \
             (missing, unreadable or unsuitable file).
             """,
-        subcommands: [ProbeCommand.self, SynthCommand.self, StabCommand.self, CompareCommand.self, BenchCommand.self])
+        subcommands: [ProbeCommand.self, SynthCommand.self, StabCommand.self, CompareCommand.self, FacesCommand.self, BenchCommand.self])
 
     static func main() {
         let status: ExitStatus
@@ -52,6 +54,12 @@ struct Nicer: ParsableCommand {
         case let synth as SynthError:
             printError(synth.description)
             return .usage
+        case let pipeline as PipelineError:
+            printError(pipeline.description)
+            return .badInput
+        case let asset as FaceAssetError:
+            printError(asset.description)
+            return .badInput
         case let bad as BadInput:
             printError(bad.description)
             return .badInput

@@ -1,0 +1,71 @@
+import Foundation
+import Media
+import Tensor
+import TestSupport
+import XCTest
+
+/// `nicer faces` on a clip made from the astronaut fixture sliding 2 px right per frame.
+final class FacesCLITests: XCTestCase {
+    struct Report: Decodable {
+        struct Frame: Decodable { let index: Int; let detected: Bool; let smoothed: [[Double]]?; let landmarks: [[Int]]?; let descriptor: [Float]? }
+        struct Summary: Decodable { let frames: Int; let framesWithFace: Int; let detectorRuns: Int; let jitterRaw: Double; let jitterSmoothed: Double }
+        let frames: [Frame]
+        let summary: Summary
+    }
+
+    func slidingClip(_ path: String, frames: Int, face: Bool = true) throws {
+        let photo = try PNG.read(fixturePath("faces/astronaut.png")).image8
+        let writer = try VideoWriter(path: path, width: 320, height: 240, options: VideoWriterOptions(encoding: .lossless))
+        for t in 0..<frames {
+            var frame = Image8(width: 320, height: 240, channels: 3, fill: 90)
+            if face {
+                for y in 0..<photo.height {
+                    for x in 0..<photo.width {
+                        for c in 0..<3 { frame.pixels[((y + 10) * 320 + x + 20 + 2 * t) * 3 + c] = photo.pixels[(y * photo.width + x) * 3 + c] }
+                    }
+                }
+            }
+            try writer.write(frame)
+        }
+        try writer.finish()
+    }
+
+    func testTracksLandmarksWritesMasksPreviewAndConfig() throws {
+        let dir = try TempDirectory()
+        let clip = dir.file("slide.mkv")
+        try slidingClip(clip, frames: 12)
+        let result = try nicer(["faces", clip, "-o", dir.file("out"), "--every", "4", "--masks"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("out/faces.json"))))
+        XCTAssertEqual(report.summary.frames, 12)
+        XCTAssertEqual(report.summary.framesWithFace, 12)
+        XCTAssertEqual(report.summary.detectorRuns, 3)
+        XCTAssertEqual(report.frames.filter(\.detected).map(\.index), [0, 4, 8])
+        // The face moves 2 px/frame; the smoothed landmarks follow it (within a pixel on average).
+        let centroids = report.frames.map { f in f.smoothed!.reduce(0.0) { $0 + $1[0] } / 68 }
+        let steps = zip(centroids.dropFirst(), centroids).map { $0 - $1 }
+        XCTAssertEqual(steps.reduce(0, +) / Double(steps.count), 2, accuracy: 0.5, "\(steps)")
+        XCTAssertLessThanOrEqual(report.summary.jitterSmoothed, report.summary.jitterRaw)
+        XCTAssertEqual(report.frames[0].descriptor?.count, 128)
+        let masks = try FileManager.default.contentsOfDirectory(atPath: dir.file("out/masks")).sorted()
+        XCTAssertEqual(masks.count, 12)
+        XCTAssertEqual(masks.first, "000001.png")
+        XCTAssertEqual(try VideoInfo.probe(path: dir.file("out/preview.mp4"), countFrames: true).frameCount, 12)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("out/faces-config.json")))
+    }
+
+    func testNoFaceIsBadInputWithNoOutput() throws {
+        let dir = try TempDirectory()
+        let clip = dir.file("empty.mkv")
+        try slidingClip(clip, frames: 3, face: false)
+        let result = try nicer(["faces", clip, "-o", dir.file("out")])
+        XCTAssertEqual(result.status, 3)
+        XCTAssertTrue(result.stderr.contains("no face"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/faces.json")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/preview.mp4")))
+        let missing = try nicer(["faces", dir.file("nope.mp4"), "-o", dir.file("out")])
+        XCTAssertEqual(missing.status, 3, missing.stderr)
+        let usage = try nicer(["faces", clip, "--every", "0"])
+        XCTAssertEqual(usage.status, 2)
+    }
+}
