@@ -37,6 +37,7 @@ public final class FaceTracker {
     private var frameIndex = 0
     private var last: FaceObservation?
     private var followed = 0
+    private var followBox = FaceBox(left: 0, top: 0, right: 0, bottom: 0)
     /// How often the detector ran (the expensive part).
     public private(set) var detectorRuns = 0
 
@@ -60,14 +61,17 @@ public final class FaceTracker {
         }
         guard let previous = last, followed < options.maxFollow else { return remember(nil) }
         followed += 1
-        // Predict in the previous box, then move the box with the landmarks (centroid shift and
-        // inter-ocular scale) so it stays where the predictor expects the face.
-        var next = observe(frame, box: previous.box, detected: false, confidence: nil)
-        next.box = moved(previous.box, from: previous.landmarks, to: next.landmarks)
-        return remember(next)
+        return remember(observe(frame, box: followBox, detected: false, confidence: nil))
     }
 
+    /// Keeps the observation and moves its box with the landmarks (centroid shift and
+    /// inter-ocular scale) to where the next frame's prediction should start.
     private func remember(_ observation: FaceObservation?) -> FaceObservation? {
+        if let observation {
+            // A fresh detection already sits on this frame's face; a followed box sat on the last one.
+            followBox = observation.detected ? observation.box
+                : last.map { moved(observation.box, from: $0.landmarks, to: observation.landmarks) } ?? observation.box
+        }
         last = observation
         return observation
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Flow
 import Foundation
 import Media
+import Refine
 import Reports
 import Stability
 
@@ -38,6 +39,12 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Score the shortest length when frame counts differ.")
     var trim = false
 
+    @Flag(help: "Also measure faces: eye/mouth consistency with the target, landmark jitter, identity consistency.")
+    var faces = false
+
+    @Option(name: .customLong("identity"), help: "A photo of the source identity (with --faces; repeat for several): identity similarity per proxy.")
+    var identityPhotos: [String] = []
+
     func parsed() throws -> [(name: String, path: String)] {
         try proxies.map { spec in
             guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex, spec.index(after: eq) != spec.endIndex else {
@@ -56,6 +63,7 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("--mask-from \(maskFrom) names no --proxy")
         }
         guard DISOpticalFlow.Preset(rawValue: flow) != nil else { throw ValidationError("--flow must be ultrafast, fast or medium") }
+        guard identityPhotos.isEmpty || faces else { throw ValidationError("--identity needs --faces") }
     }
 
     func run() throws {
@@ -76,6 +84,15 @@ struct CompareCommand: ParsableCommand {
             let what = p.source.map { "\($0.kind), \($0.year)" } ?? "unknown source"
             print(String(format: "%d. %@  e_stab %.6g  (%@)", rank + 1, name, p.mean, what))
         }
+        let faceReport = faces
+            ? try FaceComparison.run(target: target, videos: list, identityPhotos: identityPhotos, models: try FaceModels(),
+                                     progress: { Progress.line($0, done: $1, total: $2, since: started) })
+            : nil
+        for m in faceReport?.videos ?? [] {
+            print(String(format: "   %@: eyes %.4f, mouth %.4f off the target; jitter %.4f (target %.4f); identity consistency %.4f%@",
+                         m.name, m.eyeConsistency, m.mouthConsistency, m.jitter, faceReport!.targetJitter, m.identityConsistency,
+                         m.identityToPhotos.map { String(format: ", %.4f to the photos", $0) } ?? ""))
+        }
         guard let out else { return }
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -86,11 +103,13 @@ struct CompareCommand: ParsableCommand {
         json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try json.encode(report).write(to: URL(fileURLWithPath: out + "/compare.json"), options: .atomic)
         try Data(csv(report).utf8).write(to: URL(fileURLWithPath: out + "/compare.csv"), options: .atomic)
-        try Data(try html(report, worst: result.worst).utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
+        if let faceReport { try json.encode(faceReport).write(to: URL(fileURLWithPath: out + "/faces.json"), options: .atomic) }
+        try Data(try html(report, worst: result.worst, faces: faceReport).utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
         let config: [String: String] = ["target": target, "proxies": list.map { "\($0.name)=\($0.path)" }.joined(separator: " "),
-                                        "mask": source.description, "flow": flow, "trim": String(trim)]
+                                        "mask": source.description, "flow": flow, "trim": String(trim), "faces": String(faces),
+                                        "identity": identityPhotos.joined(separator: " ")]
         try json.encode(config).write(to: URL(fileURLWithPath: out + "/config.json"), options: .atomic)
-        print("wrote \(out)/compare.json, compare.csv, compare.html, config.json")
+        print("wrote \(out)/compare.json, compare.csv, compare.html, config.json\(faces ? ", faces.json" : "")")
     }
 
     func csv(_ report: ComparisonReport) -> String {
@@ -104,7 +123,7 @@ struct CompareCommand: ParsableCommand {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    func html(_ report: ComparisonReport, worst: [String: WorstPair]) throws -> String {
+    func html(_ report: ComparisonReport, worst: [String: WorstPair], faces: FaceComparisonReport?) throws -> String {
         var page = HTMLReport(title: "nicer compare: stability of \(report.proxies.count) proxies")
         page.paragraph("Target \(report.target); flow \(report.flow); mask \(report.mask). e_stab values are comparable only under the same flow and mask.")
         page.heading("Ranking (steadiest first)")
@@ -118,6 +137,15 @@ struct CompareCommand: ParsableCommand {
         page.barChart(order.map { (report.proxies[$0].name, report.proxies[$0].mean) }, colours: order)
         page.heading("e_stab per frame pair")
         page.lineChart(report.proxies.map { ($0.name, $0.frames) }, xLabel: "frame pair (t−1, t)", yLabel: "e_stab")
+        if let faces {
+            page.heading("Faces (landmarks in the target's tracked box)")
+            page.table(header: ["proxy", "eye opening off target", "mouth opening off target", "landmark jitter", "identity consistency", "identity to photos"],
+                       rows: faces.videos.map { m in
+                           [m.name, String(format: "%.4f", m.eyeConsistency), String(format: "%.4f", m.mouthConsistency),
+                            String(format: "%.4f", m.jitter), String(format: "%.4f", m.identityConsistency),
+                            m.identityToPhotos.map { String(format: "%.4f", $0) } ?? ""]
+                       } + [["target", "", "", String(format: "%.4f", faces.targetJitter), "", ""]])
+        }
         page.heading("Worst pair of each proxy")
         var thumbs: [HTMLReport.Thumbnail] = []
         for p in report.proxies {

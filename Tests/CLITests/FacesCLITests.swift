@@ -54,6 +54,28 @@ final class FacesCLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("out/faces-config.json")))
     }
 
+    /// compare --faces: a proxy equal to the target is off by nothing; the measures land in faces.json and the page.
+    func testCompareMeasuresFaces() throws {
+        struct Faces: Decodable {
+            struct Video: Decodable { let name: String; let eyeConsistency: Double; let mouthConsistency: Double; let jitter: Double; let identityToPhotos: Double? }
+            let framesWithFace: Int; let targetJitter: Double; let videos: [Video]
+        }
+        let dir = try TempDirectory()
+        let clip = dir.file("slide.mkv")
+        try slidingClip(clip, frames: 6)
+        let result = try nicer(["compare", "--target", clip, "--proxy", "same=\(clip)", "--faces", "--identity", fixturePath("faces/astronaut-rotated.png"),
+                                "--flow", "ultrafast", "--out", dir.file("out")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let faces = try JSONDecoder().decode(Faces.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("out/faces.json"))))
+        XCTAssertEqual(faces.framesWithFace, 6)
+        XCTAssertEqual(faces.videos.map(\.name), ["same"])
+        XCTAssertEqual(faces.videos[0].eyeConsistency, 0)
+        XCTAssertEqual(faces.videos[0].mouthConsistency, 0)
+        XCTAssertEqual(faces.videos[0].jitter, faces.targetJitter)
+        XCTAssertGreaterThan(faces.videos[0].identityToPhotos ?? 0, 0.9)
+        XCTAssertTrue(try String(contentsOfFile: dir.file("out/compare.html"), encoding: .utf8).contains("identity consistency"))
+    }
+
     func testNoFaceIsBadInputWithNoOutput() throws {
         let dir = try TempDirectory()
         let clip = dir.file("empty.mkv")

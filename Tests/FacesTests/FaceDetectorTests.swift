@@ -45,7 +45,10 @@ final class FaceDetectorTests: XCTestCase {
         let head = try XCTUnwrap(FileHandle(forReadingAtPath: real)).readData(ofLength: 300_000)
         try head.write(to: URL(fileURLWithPath: dir.file("cut.dat")))
         try PNG.write(Image8(width: 8, height: 8, channels: 3, fill: 9), to: dir.file("image.dat"))
-        for path in [dir.file("cut.dat"), dir.file("image.dat"), try FaceAssets.locate(.landmarks5), try FaceAssets.locate(.identity)] {
+        try Data((0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 9) }).write(to: URL(fileURLWithPath: dir.file("random.dat")))
+        // A real header followed by garbage: the layer records must fail, not the first bytes.
+        try (head.prefix(200) + Data(repeating: 0x41, count: 5000)).write(to: URL(fileURLWithPath: dir.file("garbled.dat")))
+        for path in [dir.file("cut.dat"), dir.file("image.dat"), dir.file("random.dat"), dir.file("garbled.dat"), try FaceAssets.locate(.landmarks5), try FaceAssets.locate(.identity)] {
             XCTAssertThrowsError(try FaceDetector(path: path), path) { error in
                 let text = String(describing: error)
                 XCTAssertTrue(text.contains(path) && text.contains("expected"), text)

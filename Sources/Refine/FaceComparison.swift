@@ -1,0 +1,100 @@
+import Faces
+import Foundation
+import Media
+import Tensor
+
+/// Face measures of one video (a swap, or a refined swap) against its target, for `compare` and
+/// `refine` reports. Landmarks of every video are predicted in the target's tracked box of that
+/// frame, so all videos are measured in the same place.
+public struct FaceMeasures: Codable, Equatable, Sendable {
+    public var name: String
+    /// Mean |eye opening − target's| and |mouth opening − target's| (68-point ratios).
+    public var eyeConsistency: Double
+    public var mouthConsistency: Double
+    /// Landmark jitter (mean second difference, inter-ocular units).
+    public var jitter: Double
+    /// Mean cosine of each frame's identity descriptor to the video's mean descriptor.
+    public var identityConsistency: Double
+    /// Mean cosine similarity to the named reference videos' descriptors, frame by frame.
+    public var identityVersus: [String: Double]
+    /// Mean cosine similarity to the identity photos' descriptors (absent without photos).
+    public var identityToPhotos: Double?
+}
+
+public struct FaceComparisonReport: Codable, Equatable, Sendable {
+    public var frames: Int
+    public var framesWithFace: Int
+    public var targetJitter: Double
+    public var videos: [FaceMeasures]
+}
+
+public enum FaceComparison {
+    /// `videos` are (name, path) pairs of the target's length; `versus` names pairs of videos to
+    /// compare identities between, e.g. ("refined", "proxy").
+    public static func run(target: String, videos: [(name: String, path: String)], identityPhotos: [String] = [],
+                           versus: [(String, String)] = [], models: FaceModels,
+                           progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
+        let detector = try FaceDetector(path: models.detector)
+        let tracker = FaceTracker(detector: detector, landmarks68: try ShapePredictor(path: models.landmarks68))
+        let predictor68 = try ShapePredictor(path: models.landmarks68)
+        let predictor5 = try ShapePredictor(path: models.landmarks5)
+        let identity = try FaceIdentity(path: models.identity)
+        let photos = try identityPhotos.map { try photoDescriptor($0, detector: detector, predictor5: predictor5, identity: identity) }
+
+        let info = try VideoInfo.probe(path: target)
+        let targetReader = try VideoReader(path: target)
+        let readers = try videos.map { try VideoReader(path: $0.path) }
+        var targetPoints: [[Landmark]] = [], points = [[[Landmark]]](repeating: [], count: videos.count)
+        var descriptors = [[[Float]]](repeating: [], count: videos.count)
+        var frames = 0
+        while let frame = try targetReader.nextFrame() {
+            let others = try readers.map { try $0.nextFrame() }
+            frames += 1
+            progress?("faces", frames, info.frameCount)
+            guard let face = tracker.next(frame) else { continue }
+            guard others.allSatisfy({ $0 != nil }) else { break }
+            targetPoints.append(face.landmarks)
+            for (k, image) in others.enumerated() {
+                points[k].append(predictor68.predict(image!, box: face.box))
+                descriptors[k].append(identity.descriptor(FaceChip(landmarks: predictor5.predict(image!, box: face.box)).extract(from: image!)))
+            }
+        }
+        guard !targetPoints.isEmpty else { throw PipelineError("no face found in \(target) (the detector finds faces of about 80 pixels and up)") }
+        let measures = videos.indices.map { k -> FaceMeasures in
+            let opening = FaceMetrics.openingConsistency(output: points[k], target: targetPoints)
+            var against: [String: Double] = [:]
+            for (a, b) in versus where a == videos[k].name {
+                guard let j = videos.firstIndex(where: { $0.name == b }) else { continue }
+                against[b] = meanCosine(descriptors[k], descriptors[j])
+            }
+            return FaceMeasures(
+                name: videos[k].name, eyeConsistency: opening.eyes, mouthConsistency: opening.mouth,
+                jitter: FaceMetrics.jitter(points[k]), identityConsistency: consistency(descriptors[k]), identityVersus: against,
+                identityToPhotos: photos.isEmpty ? nil
+                    : descriptors[k].reduce(0.0) { sum, d in sum + photos.reduce(0.0) { $0 + Double(FaceIdentity.cosine(d, $1)) } / Double(photos.count) }
+                    / Double(descriptors[k].count))
+        }
+        return FaceComparisonReport(frames: frames, framesWithFace: targetPoints.count, targetJitter: FaceMetrics.jitter(targetPoints),
+                                    videos: measures)
+    }
+
+    static func meanCosine(_ a: [[Float]], _ b: [[Float]]) -> Double {
+        zip(a, b).reduce(0.0) { $0 + Double(FaceIdentity.cosine($1.0, $1.1)) } / Double(max(1, min(a.count, b.count)))
+    }
+
+    static func consistency(_ descriptors: [[Float]]) -> Double {
+        guard let first = descriptors.first else { return 0 }
+        var mean = [Float](repeating: 0, count: first.count)
+        for d in descriptors { for i in d.indices { mean[i] += d[i] / Float(descriptors.count) } }
+        return descriptors.reduce(0.0) { $0 + Double(FaceIdentity.cosine($1, mean)) } / Double(descriptors.count)
+    }
+
+    /// The descriptor of the largest face in a photo (any image FFmpeg reads: PNG, JPEG, …).
+    static func photoDescriptor(_ path: String, detector: FaceDetector, predictor5: ShapePredictor, identity: FaceIdentity) throws -> [Float] {
+        guard let image = try VideoReader(path: path).nextFrame() else { throw PipelineError("\(path): no image in the file") }
+        guard let face = detector.detect(image).max(by: { $0.box.right - $0.box.left < $1.box.right - $1.box.left }) else {
+            throw PipelineError("\(path): no face found in the identity photo")
+        }
+        return identity.descriptor(FaceChip(landmarks: predictor5.predict(image, box: face.landmarkBox)).extract(from: image))
+    }
+}
