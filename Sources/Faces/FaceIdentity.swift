@@ -71,6 +71,38 @@ public final class FaceIdentity {
     @discardableResult
     public func forward(_ x: Tensor) -> Tensor { network.forward(x) }
 
+    /// The stages an input of this size reaches with at least 1×1 activations everywhere up to
+    /// them (small crops stop before the deepest stages).
+    public func usableStages(height: Int, width: Int) -> [String] {
+        var shapes: [Shape?] = Array(repeating: nil, count: network.slotNames.count)
+        shapes[0] = Shape(1, 3, height, width)
+        for step in network.steps {
+            let inputs = step.inputs.compactMap { shapes[$0] }
+            guard inputs.count == step.inputs.count else { continue }
+            let x = inputs[0]
+            var y: Shape?
+            switch step.layer {
+            case let conv as Conv2d:
+                if x.h + 2 * conv.padding >= conv.kernel, x.w + 2 * conv.padding >= conv.kernel { y = conv.outputShape(x) }
+            case let pool as MaxPool:
+                if x.h >= pool.kernel, x.w >= pool.kernel { y = Shape(1, x.c, (x.h - pool.kernel) / pool.stride + 1, (x.w - pool.kernel) / pool.stride + 1) }
+            case let pool as AveragePool:
+                if x.h >= pool.size, x.w >= pool.size { y = Shape(1, x.c, x.h / pool.size, x.w / pool.size) }
+            case is PaddedAdd:
+                y = Shape(1, max(x.c, inputs[1].c), max(x.h, inputs[1].h), max(x.w, inputs[1].w))
+            case is GlobalAveragePool:
+                y = Shape(1, x.c, 1, 1)
+            default:
+                y = x
+            }
+            shapes[step.output] = y
+        }
+        return stages.filter { name in network.slotNames.firstIndex(of: name).flatMap { shapes[$0] } != nil }
+    }
+
+    /// Runs the network only as far as `stage` (cheaper when the deeper stages are not needed).
+    public func forward(_ x: Tensor, through stage: String) { _ = network.forward(x, through: stage) }
+
     /// A stage's activations after the last forward.
     public func features(_ stage: String) -> Tensor? { network.slot(stage) }
 

@@ -54,7 +54,11 @@ public final class Network {
         slotNames.firstIndex(of: name).flatMap { values.indices.contains($0) ? values[$0] : nil }
     }
 
-    public func forward(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor { forward(input, through: nil) }
+
+    /// Forward up to and including the step that writes `slot` (all steps when nil); returns its value.
+    @discardableResult
+    public func forward(_ input: Tensor, through slot: String?) -> Tensor {
         if values.count != slotNames.count {
             values = Array(repeating: nil, count: slotNames.count)
             gradients = Array(repeating: nil, count: slotNames.count)
@@ -63,12 +67,17 @@ public final class Network {
             accumulators = Array(repeating: Reusable(), count: slotNames.count)
         }
         values[0] = input
+        let last = slot.map { name in
+            guard let i = slotNames.firstIndex(of: name), i > 0 else { preconditionFailure("unknown slot \(name)") }
+            return i
+        } ?? steps.last!.output
         for step in steps {
             let start = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             values[step.output] = step.layer.forward(step.inputs.map { values[$0]! })
             if profile != nil { record(step.layer, "forward", since: start) }
+            if step.output == last { break }
         }
-        return values[steps.last!.output]!
+        return values[last]!
     }
 
     /// Backpropagates the loss gradient of the last forward's output; adds into parameter gradients.

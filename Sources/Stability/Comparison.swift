@@ -14,6 +14,8 @@ public struct ComparisonReport: Codable, Sendable {
         public var mean: Double
         /// The pair (t − 1, t) with the largest error.
         public var worstFrame: Int?
+        /// PSNR (dB) to the ground truth inside the face mask, when one was given (synthetic clips).
+        public var truthPSNR: Double?
     }
 
     public var target: String
@@ -35,6 +37,7 @@ public enum Comparison {
     /// of frames is computed once and every proxy is scored on it.
     public static func run(target: String, proxies: [(name: String, path: String)], mask: MaskSource,
                            preset: DISOpticalFlow.Preset = .medium, trim: Bool = false, thumbnailWidth: Int = 160,
+                           truth: String? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> (report: ComparisonReport, worst: [String: WorstPair]) {
         guard !proxies.isEmpty else { throw StabilityError(description: "no proxy to compare") }
         let targetReader = try VideoReader(path: target)
@@ -59,6 +62,28 @@ public enum Comparison {
             readers.append(reader)
         }
         guard total >= 2 else { throw StabilityError(description: "\(target): e_stab needs at least 2 frames") }
+        let truthReader = try truth.map { path -> VideoReader in
+            let reader = try VideoReader(path: path)
+            guard reader.info.width == info.width, reader.info.height == info.height else {
+                throw StabilityError(description: "frame size differs: \(path) is \(reader.info.width)x\(reader.info.height), \(target) is \(info.width)x\(info.height)")
+            }
+            return reader
+        }
+        var squared = [Double](repeating: 0, count: proxies.count), mass = 0.0
+        var previousTruth: Image8?
+        func accumulateTruth(_ truth: Image8, _ frames: [Image8], _ mask: [Float]?) {
+            for i in 0..<(info.width * info.height) {
+                let m = Double(mask?[i] ?? 1)
+                guard m > 0 else { continue }
+                for (k, f) in frames.enumerated() {
+                    for c in 0..<3 {
+                        let d = (Double(f.pixels[i * 3 + c]) - Double(truth.pixels[i * 3 + c])) / 255
+                        squared[k] += m * d * d
+                    }
+                }
+                mass += 3 * m
+            }
+        }
         let masks = try MaskProvider(source: mask, width: info.width, height: info.height, target: target)
         let scorer = WarpingError(preset: preset)
 
@@ -75,9 +100,14 @@ public enum Comparison {
                 return f
             }
             try masks.next(target: t)
+            let truthFrame = try truthReader.map { reader -> Image8 in
+                guard let f = try reader.nextFrame() else { throw StabilityError(description: "\(reader.path) ends after \(index) frames") }
+                return f
+            }
             if let previousTarget {
                 let motion = scorer.motion(previousTarget: previousTarget, target: t)
                 let m = try masks.mask(frame: index - 1)
+                if let previousTruth { accumulateTruth(previousTruth, previousFrames, m) }
                 for k in proxies.indices {
                     let e = scorer.error(motion: motion, previousOutput: previousFrames[k], output: frames[k], mask: m)
                     errors[k].append(e)
@@ -91,13 +121,16 @@ public enum Comparison {
             }
             previousTarget = t
             previousFrames = frames
+            previousTruth = truthFrame
             progress?(index + 1, total)
         }
+        if let previousTruth { accumulateTruth(previousTruth, previousFrames, try masks.mask(frame: total - 1)) }
         let scored = proxies.indices.map { k -> ComparisonReport.Proxy in
             let values = errors[k].compactMap { $0 }
             return .init(name: proxies[k].name, path: proxies[k].path, source: ProxyCatalogue.lookup(proxies[k].name),
                          frames: errors[k], mean: values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count),
-                         worstFrame: worstIndex[k])
+                         worstFrame: worstIndex[k],
+                         truthPSNR: truth == nil || mass == 0 ? nil : min(99, 10 * log10(mass / max(squared[k], 1e-30))))
         }
         let report = ComparisonReport(target: target, mask: mask.description, flow: "DIS \(preset.rawValue) on the target",
                                       proxies: scored, ranking: scored.sorted { $0.mean < $1.mean }.map(\.name))

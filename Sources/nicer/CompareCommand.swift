@@ -39,6 +39,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Score the shortest length when frame counts differ.")
     var trim = false
 
+    @Option(help: "Ground truth of the swap (synthetic clips): PSNR of each proxy to it inside the face mask.")
+    var truth: String?
+
     @Flag(help: "Also measure faces: eye/mouth consistency with the target, landmark jitter, identity consistency.")
     var faces = false
 
@@ -74,7 +77,7 @@ struct CompareCommand: ParsableCommand {
         let result: (report: ComparisonReport, worst: [String: WorstPair])
         do {
             result = try Comparison.run(target: target, proxies: list, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!,
-                                        trim: trim, progress: { Progress.line("compare", done: $0, total: $1, since: started) })
+                                        trim: trim, truth: truth, progress: { Progress.line("compare", done: $0, total: $1, since: started) })
         } catch let error as StabilityError {
             throw BadInput(description: error.description)
         }
@@ -82,7 +85,8 @@ struct CompareCommand: ParsableCommand {
         for (rank, name) in report.ranking.enumerated() {
             let p = report.proxies.first { $0.name == name }!
             let what = p.source.map { "\($0.kind), \($0.year)" } ?? "unknown source"
-            print(String(format: "%d. %@  e_stab %.6g  (%@)", rank + 1, name, p.mean, what))
+            print(String(format: "%d. %@  e_stab %.6g  (%@)%@", rank + 1, name, p.mean, what,
+                         p.truthPSNR.map { String(format: "  PSNR to truth %.2f dB", $0) } ?? ""))
         }
         let faceReport = faces
             ? try FaceComparison.run(target: target, videos: list, identityPhotos: identityPhotos, models: try FaceModels(),
@@ -104,9 +108,9 @@ struct CompareCommand: ParsableCommand {
         try json.encode(report).write(to: URL(fileURLWithPath: out + "/compare.json"), options: .atomic)
         try Data(csv(report).utf8).write(to: URL(fileURLWithPath: out + "/compare.csv"), options: .atomic)
         if let faceReport { try json.encode(faceReport).write(to: URL(fileURLWithPath: out + "/faces.json"), options: .atomic) }
-        try Data(try html(report, worst: result.worst, faces: faceReport).utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
+        try Data(try CompareReport.page(report, worst: result.worst, faces: faceReport).render().utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
         let config: [String: String] = ["target": target, "proxies": list.map { "\($0.name)=\($0.path)" }.joined(separator: " "),
-                                        "mask": source.description, "flow": flow, "trim": String(trim), "faces": String(faces),
+                                        "mask": source.description, "flow": flow, "trim": String(trim), "faces": String(faces), "truth": truth ?? "",
                                         "identity": identityPhotos.joined(separator: " ")]
         try json.encode(config).write(to: URL(fileURLWithPath: out + "/config.json"), options: .atomic)
         print("wrote \(out)/compare.json, compare.csv, compare.html, config.json\(faces ? ", faces.json" : "")")
@@ -121,39 +125,5 @@ struct CompareCommand: ParsableCommand {
             }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    func html(_ report: ComparisonReport, worst: [String: WorstPair], faces: FaceComparisonReport?) throws -> String {
-        var page = HTMLReport(title: "nicer compare: stability of \(report.proxies.count) proxies")
-        page.paragraph("Target \(report.target); flow \(report.flow); mask \(report.mask). e_stab values are comparable only under the same flow and mask.")
-        page.heading("Ranking (steadiest first)")
-        page.table(header: ["rank", "proxy", "kind", "year", "e_stab", "worst pair"],
-                   rows: report.ranking.enumerated().map { rank, name in
-                       let p = report.proxies.first { $0.name == name }!
-                       return ["\(rank + 1)", name, p.source?.kind ?? "unknown", p.source.map { String($0.year) } ?? "",
-                               String(format: "%.6g", p.mean), p.worstFrame.map { "\($0 - 1)→\($0)" } ?? ""]
-                   })
-        let order = report.ranking.map { name in report.proxies.firstIndex { $0.name == name }! }
-        page.barChart(order.map { (report.proxies[$0].name, report.proxies[$0].mean) }, colours: order)
-        page.heading("e_stab per frame pair")
-        page.lineChart(report.proxies.map { ($0.name, $0.frames) }, xLabel: "frame pair (t−1, t)", yLabel: "e_stab")
-        if let faces {
-            page.heading("Faces (landmarks in the target's tracked box)")
-            page.table(header: ["proxy", "eye opening off target", "mouth opening off target", "landmark jitter", "identity consistency", "identity to photos"],
-                       rows: faces.videos.map { m in
-                           [m.name, String(format: "%.4f", m.eyeConsistency), String(format: "%.4f", m.mouthConsistency),
-                            String(format: "%.4f", m.jitter), String(format: "%.4f", m.identityConsistency),
-                            m.identityToPhotos.map { String(format: "%.4f", $0) } ?? ""]
-                       } + [["target", "", "", String(format: "%.4f", faces.targetJitter), "", ""]])
-        }
-        page.heading("Worst pair of each proxy")
-        var thumbs: [HTMLReport.Thumbnail] = []
-        for p in report.proxies {
-            guard let pair = worst[p.name], let t = p.worstFrame else { continue }
-            thumbs.append(.init(caption: "\(p.name): frame \(t - 1)", png: try PNG.encode(pair.previous)))
-            thumbs.append(.init(caption: "\(p.name): frame \(t)", png: try PNG.encode(pair.current)))
-        }
-        page.thumbnails(thumbs)
-        return page.render()
     }
 }

@@ -30,7 +30,8 @@ struct Nicer: ParsableCommand {
             Exit status: 0 success, 1 failure while working, 2 usage error, 3 bad input \
             (missing, unreadable or unsuitable file).
             """,
-        subcommands: [ProbeCommand.self, SynthCommand.self, StabCommand.self, CompareCommand.self, FacesCommand.self, BenchCommand.self])
+        subcommands: [ProbeCommand.self, SynthCommand.self, RefineCommand.self, StabCommand.self, CompareCommand.self, FacesCommand.self,
+                      BenchCommand.self])
 
     static func main() {
         let status: ExitStatus

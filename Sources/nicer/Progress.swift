@@ -16,3 +16,22 @@ enum Progress {
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
+
+extension Progress {
+    /// A free-form status line with the elapsed time (overwritten in place on a terminal; lines
+    /// that report an epoch are kept).
+    static func status(_ text: String, since start: Date) {
+        let elapsed = Date().timeIntervalSince(start)
+        let line = String(format: "[%6.1fs] %@", elapsed, text)
+        if interactive {
+            let keep = text.contains("e_stab") || text.contains("resuming")
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (keep ? "\n" : "")).utf8))
+        } else if text.contains("e_stab") || text.contains("resuming") {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    static func finish() {
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Media
+import Tensor
+
+/// Target and proxy decoded in step. Without alignment they must agree in size, frame rate and
+/// frame count; with it, the proxy frame shown at each target frame's time is used (a swapper
+/// that dropped or duplicated frames, or changed the rate) and the clip ends with the shorter.
+struct ClipPair {
+    let target: VideoInfo
+    let proxy: VideoInfo
+    let frames: Int
+    let align: Bool
+
+    init(target targetPath: String, proxy proxyPath: String, align: Bool) throws {
+        let t = try VideoInfo.probe(path: targetPath, countFrames: true), p = try VideoInfo.probe(path: proxyPath, countFrames: true)
+        let (target, proxy) = (targetPath, proxyPath)
+        guard t.width == p.width, t.height == p.height else {
+            throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); swaps must keep the frame size")
+        }
+        if !align {
+            guard t.fps == p.fps else {
+                throw PipelineError("target \(target) runs at \(t.fps) fps but proxy \(proxy) at \(p.fps); pass --align to resample the proxy")
+            }
+            guard t.frameCount == p.frameCount else {
+                throw PipelineError("target \(target) has \(t.frameCount) frames but proxy \(proxy) has \(p.frameCount); pass --align to trim to the shorter")
+            }
+        }
+        guard t.frameCount >= 2 else { throw PipelineError("target \(target) has \(t.frameCount) frame(s); refining needs at least 2") }
+        self.target = t
+        self.proxy = p
+        self.align = align
+        let proxySpan = Int((Double(p.frameCount) * t.fps.value / p.fps.value).rounded(.down))
+        frames = align ? min(t.frameCount, max(1, proxySpan)) : t.frameCount
+    }
+
+    /// Proxy frame index shown at target frame t.
+    func proxyIndex(_ t: Int) -> Int {
+        guard align else { return t }
+        return min(Int((Double(t) * proxy.fps.value / target.fps.value).rounded()), proxy.frameCount - 1)
+    }
+
+    /// Calls `body(t, target, proxy)` for every frame of the clip, in order.
+    func forEach(_ body: (Int, Image8, Image8) throws -> Void) throws {
+        let targets = try VideoReader(path: target.path), proxies = try VideoReader(path: proxy.path)
+        var proxyFrame: Image8?, proxyAt = -1
+        for t in 0..<frames {
+            guard let frame = try targets.nextFrame() else { throw PipelineError("\(target.path) ended after \(t) frames") }
+            let wanted = proxyIndex(t)
+            while proxyAt < wanted {
+                guard let next = try proxies.nextFrame() else { throw PipelineError("\(proxy.path) ended after \(proxyAt + 1) frames") }
+                proxyFrame = next
+                proxyAt += 1
+            }
+            try body(t, frame, proxyFrame!)
+        }
+    }
+}
+
+/// Scene cuts and segments: runs of frames without a cut, each split into segments no longer
+/// than `length` that share `overlap` frames with their neighbour.
+enum Segmentation {
+    /// Mean absolute change of a 32×32 gray thumbnail between frames, in [0, 1].
+    static func thumbnail(_ image: Image8) -> [Float] {
+        (0..<1024).map { k in
+            let x = (k % 32) * image.width / 32, y = (k / 32) * image.height / 32
+            let o = (y * image.width + x) * image.channels
+            return (0..<min(3, image.channels)).reduce(Float(0)) { $0 + Float(image.pixels[o + $1]) } / (255 * Float(min(3, image.channels)))
+        }
+    }
+
+    static func change(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } / Float(a.count) }
+
+    static func runs(cutsBefore cuts: [Int], frames: Int) -> [Range<Int>] {
+        let starts = [0] + cuts.filter { $0 > 0 && $0 < frames }.sorted()
+        return zip(starts, starts.dropFirst() + [frames]).map { $0..<$1 }
+    }
+
+    static func segments(_ runs: [Range<Int>], length: Int, overlap: Int) -> [Range<Int>] {
+        runs.flatMap { run -> [Range<Int>] in
+            guard run.count > length else { return [run] }
+            let stride = length - overlap
+            var out: [Range<Int>] = [], start = run.lowerBound
+            while true {
+                let end = min(start + length, run.upperBound)
+                out.append(start..<end)
+                if end == run.upperBound { break }
+                start += stride
+                // Keep the last segment from being a sliver: stretch the one before it instead.
+                if run.upperBound - start <= overlap { out[out.count - 1] = out[out.count - 1].lowerBound..<run.upperBound; break }
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,160 @@
+public import Faces
+import Foundation
+import NeuralNet
+public import Tensor
+
+/// NICe's training loss on one frame, with its gradient. The network predicts RGB X_o and a
+/// per-pixel log-variance s = log σ²; for the pixel term (l = 0) and each perceptual feature
+/// stage l of the identity ResNet:
+///
+///     L_l = mean over channels and positions of ( |φ_l(X_o) − φ_l(X_ref)| · e^(−s_l) + s_l )
+///     L   = w_0 · L_0 + Σ_l w_l · L_l
+///
+/// φ_0 is the pixel itself, s_0 = s, and s_l is s average-pooled to stage l's size. Where the
+/// proxy is an outlier (a block, a collapsed mouth) the fit cannot follow it, |·| stays large and
+/// the network learns to raise s there, down-weighting it: aleatoric uncertainty (Kendall & Gal).
+/// Without uncertainty every term is a plain mean L1 and s gets no gradient.
+public final class NICeLoss {
+    let pixelWeight: Float
+    let featureWeights: [Float]
+    let uncertainty: Bool
+    let identity: FaceIdentity?
+    private var usable: [Int: [String]] = [:]
+
+    /// The weighted stages an h×w crop reaches.
+    private func stages(_ h: Int, _ w: Int) -> [String] {
+        guard let identity else { return [] }
+        if let known = usable[h * 100_003 + w] { return known }
+        let reachable = Set(identity.usableStages(height: h, width: w))
+        let chosen = identity.stages.prefix(featureWeights.count).enumerated()
+            .filter { reachable.contains($0.element) && featureWeights[$0.offset] > 0 }.map(\.element)
+        usable[h * 100_003 + w] = chosen
+        return chosen
+    }
+
+    public init(options: RefineOptions, identity: FaceIdentity?) {
+        pixelWeight = options.pixelWeight
+        featureWeights = options.features == .identity ? options.featureWeights : []
+        uncertainty = options.uncertainty
+        self.identity = options.features == .identity ? identity : nil
+    }
+
+    /// Loss of `output` [1, 4, h, w] against `reference` [1, 3, h, w] (RGB in [0, 1]); writes
+    /// d loss / d output into `gradient` (same shape as output). Returns the total and each term.
+    /// `region` (h·w values in [0, 1], optional) weights positions: the mean becomes a weighted
+    /// mean, so the fit spends itself on the face and not on background it never pastes.
+    public func evaluate(output: Tensor, reference: Tensor, gradient: Tensor, region: [Float]? = nil) -> (total: Float, terms: [Float]) {
+        let h = output.shape.h, w = output.shape.w, plane = h * w
+        precondition(output.shape == Shape(1, 4, h, w) && reference.shape == Shape(1, 3, h, w) && gradient.shape == output.shape)
+        gradient.fill(0)
+        let s = output.pointer + 3 * plane, ds = gradient.pointer + 3 * plane
+        var terms: [Float] = []
+        terms.append(pixelWeight * weightedL1(output.pointer, reference.pointer, channels: 3, plane: plane, region: region,
+                                              logVariance: s, dOutput: gradient.pointer, dLogVariance: ds, weight: pixelWeight))
+        let stages = stages(h, w)
+        guard let identity, let deepest = stages.last else { return (terms.reduce(0, +), terms) }
+
+        // Reference features first (the network's buffers are reused by the next forward).
+        let refInput = Tensor(reference.shape, values: reference.values)
+        identity.normalise(unitRGB: refInput)
+        identity.forward(refInput, through: deepest)
+        let refFeatures = stages.map { Tensor(identity.features($0)!.shape, values: identity.features($0)!.values) }
+
+        let outInput = Tensor(reference.shape, values: Array(output.values[0..<(3 * plane)]))
+        identity.normalise(unitRGB: outInput)
+        identity.forward(outInput, through: deepest)
+        var seeds: [String: Tensor] = [:]
+        for (k, stage) in stages.enumerated() {
+            let weight = featureWeights[identity.stages.firstIndex(of: stage)!]
+            let phi = identity.features(stage)!, ref = refFeatures[k]
+            let fh = phi.shape.h, fw = phi.shape.w
+            let pooled = AreaPool(from: (h, w), to: (fh, fw))
+            var sl = pooled.forward(s)
+            var dsl = [Float](repeating: 0, count: fh * fw)
+            let seed = Tensor(phi.shape)
+            seed.fill(0)
+            let pooledRegion = region.map { r in r.withUnsafeBufferPointer { pooled.forward($0.baseAddress!) } }
+            let value = sl.withUnsafeMutableBufferPointer { slp in
+                dsl.withUnsafeMutableBufferPointer { dslp in
+                    weightedL1(phi.pointer, ref.pointer, channels: phi.shape.c, plane: fh * fw, region: pooledRegion,
+                               logVariance: slp.baseAddress!, dOutput: seed.pointer, dLogVariance: dslp.baseAddress!, weight: weight)
+                }
+            }
+            terms.append(weight * value)
+            seeds[stage] = seed
+            if uncertainty { pooled.backward(dsl, into: ds) }
+        }
+        // d/d(unit RGB) = d/d(normalised) · 255/256.
+        let dInput = identity.inputGradient(seeds)
+        for i in 0..<(3 * plane) { gradient.pointer[i] += dInput.pointer[i] * (255 / 256) }
+        return (terms.reduce(0, +), terms)
+    }
+
+    /// Σ r·(|a − b|·e^(−s) + s) / Σ r over channels × positions (s and the region weight r shared
+    /// by the channels of a position; r = 1 without a region); adds weight × its gradient into
+    /// dOutput and dLogVariance.
+    private func weightedL1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, channels: Int, plane: Int, region: [Float]?,
+                            logVariance s: UnsafePointer<Float>, dOutput: UnsafeMutablePointer<Float>,
+                            dLogVariance: UnsafeMutablePointer<Float>, weight: Float) -> Float {
+        let mass = Float(channels) * (region.map { $0.reduce(0, +) } ?? Float(plane))
+        guard mass > 0 else { return 0 }
+        let scale = weight / mass
+        var total = 0.0
+        for i in 0..<plane {
+            let r = region?[i] ?? 1
+            guard r > 0 else { continue }
+            let sv = uncertainty ? s[i] : 0
+            let e = uncertainty ? exp(-sv) : 1
+            var dS: Float = 0
+            for c in 0..<channels {
+                let k = c * plane + i
+                let d = a[k] - b[k]
+                total += Double(r * (abs(d) * e + sv))
+                dOutput[k] += (d > 0 ? e : (d < 0 ? -e : 0)) * scale * r
+                dS += (1 - abs(d) * e) * scale * r
+            }
+            if uncertainty { dLogVariance[i] += dS }
+        }
+        return Float(total / Double(mass))
+    }
+}
+
+/// Average pooling of an h×w map onto an fh×fw grid of (possibly overlapping) bins, as PyTorch's
+/// adaptive average pool: bin i covers rows ⌊i·h/fh⌋ ..< ⌈(i+1)·h/fh⌉. Backward spreads each
+/// bin's gradient evenly over its pixels.
+struct AreaPool {
+    let rows: [Range<Int>]
+    let columns: [Range<Int>]
+    let width: Int
+
+    init(from size: (Int, Int), to grid: (Int, Int)) {
+        let (h, w) = size, (fh, fw) = grid
+        rows = (0..<fh).map { ($0 * h / fh)..<(((($0 + 1) * h) + fh - 1) / fh) }
+        columns = (0..<fw).map { ($0 * w / fw)..<(((($0 + 1) * w) + fw - 1) / fw) }
+        width = w
+    }
+
+    func forward(_ x: UnsafePointer<Float>) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(rows.count * columns.count)
+        for r in rows {
+            for c in columns {
+                var sum: Float = 0
+                for y in r { for xx in c { sum += x[y * width + xx] } }
+                out.append(sum / Float(r.count * c.count))
+            }
+        }
+        return out
+    }
+
+    func backward(_ dOut: [Float], into dx: UnsafeMutablePointer<Float>) {
+        var k = 0
+        for r in rows {
+            for c in columns {
+                let g = dOut[k] / Float(r.count * c.count)
+                for y in r { for xx in c { dx[y * width + xx] += g } }
+                k += 1
+            }
+        }
+    }
+}

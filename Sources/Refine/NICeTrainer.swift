@@ -1,0 +1,274 @@
+import Faces
+import Flow
+import Foundation
+import Media
+import NeuralNet
+import Stability
+import Tensor
+
+/// The crops one fit trains on: target (input), proxy (what to match) and face mask, all n×n.
+struct ClipCrops {
+    var targets: [Image8]
+    var proxies: [Image8]
+    var masks: [Image8]
+    /// Runs of frames without a scene cut (monitor pairs never straddle one).
+    var runs: [Range<Int>]
+    var count: Int { targets.count }
+}
+
+/// One epoch of the fit, as the report's training curve shows it.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    /// Training crop side this epoch (half size during the coarse phase).
+    public var resolution: Int
+    public var steps: Int
+    public var loss: Double
+    /// e_stab of the rendered monitor frames (flow of the target crops).
+    public var eStab: Double
+    /// PSNR to the proxy over the monitor frames in the face mask (dB).
+    public var fidelity: Double
+    /// The automatic stop's score (higher is better; see `NICeTrainer.score`).
+    public var score: Double
+    public var seconds: Double
+}
+
+/// What a fit leaves behind (and what `--resume` reads back).
+public struct TrainingState: Codable, Equatable, Sendable {
+    public var fingerprint: String
+    public var epochs: [EpochRecord] = []
+    public var bestEpoch: Int?
+    public var stopReason: String?
+    /// e_stab and fidelity of the proxy itself and of the target on the monitor pairs.
+    public var proxyEStab: Double = 0
+    public var targetEStab: Double = 0
+}
+
+/// Fits NICe's network to one clip (one frame per Adam step, shuffled epochs, coarse to fine),
+/// scores every epoch on fixed monitor pairs, keeps the best weights, stops by the documented rule
+/// and resumes from its last finished epoch.
+final class NICeTrainer {
+    let options: RefineOptions
+    let crops: ClipCrops
+    let network: Network
+    let adam: Adam
+    let loss: NICeLoss
+    let architecture: String
+    private let monitorFrames: [Int]
+    private let monitorPairs: [(Int, Int)]
+    private var motions: [WarpingError.Motion] = []
+    private let warping = WarpingError(preset: .fast)
+
+    init(options: RefineOptions, crops: ClipCrops, identity: FaceIdentity?) {
+        self.options = options
+        self.crops = crops
+        let config = UNetConfig(inChannels: 3, outChannels: 3, levels: options.levels, baseChannels: options.width, logVariance: true)
+        network = UNet.build(config, seed: options.seed)
+        if options.residual, let last = network.parameters.entry("out.weight") {
+            network.parameters.value(last).update(repeating: 0)
+        }
+        var settings = Adam.Settings()
+        settings.learningRate = options.learningRate
+        adam = Adam(parameters: network.parameters, settings: settings)
+        loss = NICeLoss(options: options, identity: identity)
+        architecture = "nice-unet levels=\(options.levels) width=\(options.width) size=\(options.size)"
+        // Monitor pairs: evenly spread over the consecutive pairs inside runs.
+        let eligible = crops.runs.flatMap { run in run.dropLast().map { ($0, $0 + 1) } }
+        let n = min(options.monitorPairs, eligible.count)
+        monitorPairs = n == 0 ? [] : (0..<n).map { eligible[$0 * eligible.count / n] }
+        monitorFrames = Array(Set(monitorPairs.flatMap { [$0.0, $0.1] })).sorted()
+    }
+
+    var coarseEpochs: Int { Int((Double(options.epochs) * options.coarseFraction).rounded()) }
+
+    /// Trains until the stop rule or the epoch cap; `work` holds the checkpoints and state.
+    func fit(work: String, fingerprint: String, resume: Bool, progress: ((String) -> Void)?) throws -> TrainingState {
+        let statePath = work + "/state.json", latest = work + "/latest.safetensors", best = work + "/best.safetensors"
+        motions = monitorPairs.map { warping.motion(previousTarget: crops.targets[$0.0], target: crops.targets[$0.1]) }
+        var state = TrainingState(fingerprint: fingerprint)
+        if resume, let data = FileManager.default.contents(atPath: statePath),
+           let saved = try? JSONDecoder().decode(TrainingState.self, from: data), saved.fingerprint == fingerprint,
+           FileManager.default.fileExists(atPath: latest) {
+            try Checkpoint.load(latest, into: network.parameters, optimizer: adam, architecture: architecture)
+            state = saved
+            progress?("resuming after epoch \(saved.epochs.count)")
+        } else {
+            state.proxyEStab = meanEStab(crops.proxies)
+            state.targetEStab = meanEStab(crops.targets)
+        }
+        let half = crops.targets.map { halve($0) }, halfProxies = crops.proxies.map { halve($0) }
+        let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = crops.masks.map { Self.trainingRegion(halve($0)) }
+        while state.epochs.count < options.epochs, state.stopReason == nil {
+            let epoch = state.epochs.count
+            let start = Date()
+            let coarse = epoch < coarseEpochs
+            var random = SplitMix(seed: options.seed &+ UInt64(epoch) &* 7919)
+            var order = Array(0..<crops.count)
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            order = Array(order.prefix(max(1, Int((Double(crops.count) * options.frameFraction).rounded(.up)))))
+            var total = 0.0
+            for (k, t) in order.enumerated() {
+                total += Double(step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
+                                     region: coarse ? halfRegions[t] : regions[t]))
+                progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f", epoch + 1, options.epochs, coarse ? " (half res)" : "",
+                                 k + 1, order.count, total / Double(k + 1)))
+            }
+            let (eStab, fidelity) = monitor()
+            var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
+                                     loss: total / Double(order.count), eStab: eStab, fidelity: fidelity, score: 0,
+                                     seconds: Date().timeIntervalSince(start))
+            record.score = Self.score(record, proxyEStab: state.proxyEStab, targetEStab: state.targetEStab)
+            state.epochs.append(record)
+            try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: latest)
+            let bestSoFar = state.bestEpoch.map { state.epochs[$0 - 1].score } ?? -.infinity
+            if record.score > bestSoFar {
+                state.bestEpoch = record.epoch
+                try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best)
+            }
+            if options.stop == .automatic, !coarse || coarseEpochs >= options.epochs,
+               let bestEpoch = state.bestEpoch, record.epoch - bestEpoch >= options.patience {
+                state.stopReason = "no better score for \(options.patience) epochs after epoch \(bestEpoch)"
+            }
+            if state.stopReason == nil, state.epochs.count == options.epochs { state.stopReason = "epoch cap (\(options.epochs))" }
+            try write(state, to: statePath)
+            progress?(String(format: "epoch %d: e_stab %.3g (proxy %.3g, target %.3g), fidelity %.2f dB, score %.3f%@",
+                             record.epoch, eStab, state.proxyEStab, state.targetEStab, fidelity, record.score,
+                             state.bestEpoch == record.epoch ? " (best)" : ""))
+        }
+        try Checkpoint.load(best, into: network.parameters, optimizer: nil, architecture: architecture)
+        return state
+    }
+
+    /// The automatic stop's score, documented in the README: fidelity to the proxy (dB) minus the
+    /// stability cost in dB, 10·log10(e_stab / e_ref), where e_ref = max(e_stab(target), e_stab) ...
+    /// i.e. instability only costs once the output flickers more than the target itself moves.
+    static func score(_ r: EpochRecord, proxyEStab: Double, targetEStab: Double) -> Double {
+        let reference = max(targetEStab, 1e-12)
+        let excess = max(r.eStab / reference, 1)
+        return r.fidelity - 20 * log10(excess)
+    }
+
+    /// Where the loss counts: the face mask dilated by 1/16 of the crop (the swap's edge and a
+    /// margin), 0 elsewhere — the background is the target's and is never pasted.
+    static func trainingRegion(_ mask: Image8) -> [Float] {
+        let n = mask.width, radius = max(1, n / 16)
+        let on = mask.pixels.map { Float($0) > 12 ? Float(1) : 0 }
+        let grown = boxBlur(on, radius: radius, width: n, height: mask.height).map { $0 > 0.01 ? Float(1) : 0 }
+        return grown.contains(1) ? grown : [Float](repeating: 1, count: grown.count)
+    }
+
+    /// One Adam step on one frame; returns the loss.
+    func step(input: Image8, reference: Image8, region: [Float]) -> Float {
+        let x = tensor(input), r = tensor(reference)
+        let y = output(x)
+        let g = Tensor(y.shape)
+        let (value, _) = loss.evaluate(output: y, reference: r, gradient: g, region: region)
+        network.parameters.zeroGradients()
+        network.backward(g)
+        adam.update()
+        return value
+    }
+
+    /// The network's output with the input added to its RGB channels in residual mode (the
+    /// gradient passes unchanged to the network's output, so backward needs no change).
+    private func output(_ x: Tensor) -> Tensor {
+        let y = network.forward(x)
+        guard options.residual else { return y }
+        let plane = x.shape.plane
+        let sum = Tensor(y.shape, values: y.values)
+        for i in 0..<(3 * plane) { sum.pointer[i] += x.pointer[i] }
+        return sum
+    }
+
+    /// The refined crop of one target crop: RGB planes in [0, 1] and σ (= e^(s/2)).
+    func render(_ input: Image8) -> (rgb: [Float], sigma: [Float]) {
+        let y = output(tensor(input))
+        let plane = input.width * input.height
+        let values = y.values
+        return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp($0 / 2) })
+    }
+
+    /// e_stab and masked PSNR to the proxy of the current network on the monitor frames.
+    private func monitor() -> (Double, Double) {
+        var outputs: [Int: Image8] = [:]
+        var squared = 0.0, weight = 0.0
+        for t in monitorFrames {
+            let (rgb, _) = render(crops.targets[t])
+            let image = interleave(rgb, size: crops.targets[t].width)
+            outputs[t] = image
+            let mask = crops.masks[t], proxy = crops.proxies[t]
+            for i in 0..<(mask.width * mask.height) {
+                let m = Double(mask.pixels[i]) / 255
+                guard m > 0 else { continue }
+                for c in 0..<3 {
+                    let d = (Double(image.pixels[i * 3 + c]) - Double(proxy.pixels[i * 3 + c])) / 255
+                    squared += m * d * d
+                }
+                weight += 3 * m
+            }
+        }
+        let eStab = meanEStab { outputs[$0]! }
+        let mse = weight > 0 ? squared / weight : 0
+        return (eStab, mse > 0 ? 10 * log10(1 / mse) : 99)
+    }
+
+    private func meanEStab(_ frames: [Image8]) -> Double { meanEStab { frames[$0] } }
+
+    private func meanEStab(_ frame: (Int) -> Image8) -> Double {
+        let values = zip(monitorPairs, motions).compactMap { pair, motion in
+            warping.error(motion: motion, previousOutput: frame(pair.0), output: frame(pair.1),
+                          mask: crops.masks[pair.0].pixels.map { Float($0) / 255 })
+        }
+        return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    }
+
+    private func write(_ state: TrainingState, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicOutput.write(try encoder.encode(state), to: path)
+    }
+}
+
+/// [1, 3, h, w] in [0, 1] from an RGB image.
+func tensor(_ image: Image8) -> Tensor {
+    let plane = image.width * image.height
+    let x = Tensor(Shape(1, 3, image.height, image.width))
+    for c in 0..<3 { for i in 0..<plane { x.pointer[c * plane + i] = Float(image.pixels[i * image.channels + c]) / 255 } }
+    return x
+}
+
+/// RGB image from planar values in [0, 1].
+func interleave(_ planes: [Float], size n: Int) -> Image8 {
+    let plane = n * n
+    var image = Image8(width: n, height: n, channels: 3)
+    for i in 0..<plane { for c in 0..<3 { image.pixels[i * 3 + c] = quantize(planes[c * plane + i]) } }
+    return image
+}
+
+/// 2×2 box average (the coarse phase's half-resolution crops).
+func halve(_ image: Image8) -> Image8 {
+    let w = image.width / 2, h = image.height / 2, ch = image.channels
+    var out = Image8(width: w, height: h, channels: ch)
+    for y in 0..<h {
+        for x in 0..<w {
+            for c in 0..<ch {
+                let s = Int(image.pixels[((2 * y) * image.width + 2 * x) * ch + c]) + Int(image.pixels[((2 * y) * image.width + 2 * x + 1) * ch + c])
+                    + Int(image.pixels[((2 * y + 1) * image.width + 2 * x) * ch + c]) + Int(image.pixels[((2 * y + 1) * image.width + 2 * x + 1) * ch + c])
+                out.pixels[(y * w + x) * ch + c] = UInt8((s + 2) / 4)
+            }
+        }
+    }
+    return out
+}
+
+/// A small seeded generator (shuffles must repeat exactly on resume).
+struct SplitMix {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

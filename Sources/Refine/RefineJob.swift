@@ -1,0 +1,367 @@
+import Faces
+import Flow
+import Foundation
+public import Media
+import Reports
+import Stability
+import Tensor
+
+public struct RefineInputs: Sendable {
+    public var target: String
+    public var proxy: String
+    public var proxyName: String
+    public var identityPhotos: [String]
+    /// Output folder: refined.mp4, report.json, report.html, config.json, preview.mp4, masks/…
+    public var output: String
+    public var align: Bool
+    public var resume: Bool
+
+    public init(target: String, proxy: String, proxyName: String = "proxy", identityPhotos: [String] = [], output: String,
+                align: Bool = false, resume: Bool = false) {
+        (self.target, self.proxy, self.proxyName, self.identityPhotos, self.output, self.align, self.resume) =
+            (target, proxy, proxyName, identityPhotos, output, align, resume)
+    }
+}
+
+public struct RefineReport: Codable, Sendable {
+    public struct Segment: Codable, Sendable {
+        public var frames: [Int]
+        public var bestEpoch: Int?
+        public var stopReason: String?
+        public var proxyEStabCrops: Double
+        public var targetEStabCrops: Double
+        public var curve: [EpochRecord]
+    }
+
+    public var target: String
+    public var proxy: String
+    public var proxyName: String
+    public var output: String
+    public var frames: Int
+    public var size: String
+    /// Which 3D face prior shaped the loss ("none" until the 3D prior exists).
+    public var prior: String
+    public var features: String
+    public var region: String
+    /// e_stab over the whole clip in the face mask (target's flow), before and after.
+    public var eStabProxy: Double
+    public var eStabRefined: Double
+    /// PSNR of the refined video to the proxy inside the face mask (how much of the swap survives), dB.
+    public var fidelity: Double
+    public var faces: FaceComparisonReport?
+    public var segments: [Segment]
+    public var cuts: [Int]
+    /// Seconds per stage.
+    public var timings: [String: Double]
+    public var options: RefineOptions
+}
+
+/// `nicer refine`: the NICe fit of one clip end to end.
+public enum RefineJob {
+    public static func run(_ inputs: RefineInputs, options: RefineOptions, models: FaceModels?,
+                           progress: @escaping (String) -> Void) throws -> RefineReport {
+        let problems = options.problems()
+        guard problems.isEmpty else { throw PipelineError("bad options: " + problems.joined(separator: "; ")) }
+        var timings: [String: Double] = [:]
+        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let start = Date()
+            defer { timings[stage, default: 0] += Date().timeIntervalSince(start) }
+            return try body()
+        }
+        let clip = try ClipPair(target: inputs.target, proxy: inputs.proxy, align: inputs.align)
+        try prepareOutput(inputs.output)
+        let work = inputs.output + "/.work"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+
+        // Pass 1: region and cuts.
+        let (regions, cuts) = try timed("analysis") { try analyse(clip, options: options, models: models, progress: progress) }
+        let runs = Segmentation.runs(cutsBefore: cuts, frames: clip.frames)
+        guard let boxes = CropTrack.smooth(regions.boxes.map { $0.map { CropBox(left: $0.0, top: $0.1, right: $0.2, bottom: $0.3, margin: options.margin) } },
+                                           sigma: options.boxSmoothing, segments: runs) else {
+            throw PipelineError("no face region found in \(inputs.target) (region: \(regions.description))")
+        }
+
+        // Pass 2: training crops.
+        var crops = ClipCrops(targets: [], proxies: [], masks: [], runs: runs)
+        try timed("crops") {
+            try clip.forEach { t, target, proxy in
+                let mask = try regions.mask(frame: t, target: target, proxy: proxy)
+                crops.targets.append(boxes[t].extract(target, size: options.size))
+                crops.proxies.append(boxes[t].extract(proxy, size: options.size))
+                let maskImage = Image8(width: target.width, height: target.height, channels: 1, pixels: mask.map { quantize($0) })
+                crops.masks.append(boxes[t].extract(maskImage, size: options.size))
+                progress(String(format: "crops %d/%d", t + 1, clip.frames))
+            }
+        }
+
+        // Fit each segment; blend overlaps linearly.
+        let identity = options.features == .identity ? try FaceIdentity(path: models?.identity ?? FaceAssets.locate(.identity)) : nil
+        let segments = Segmentation.segments(runs, length: options.segmentLength, overlap: options.segmentOverlap)
+        let fingerprint = try Self.fingerprint(clip, options: options)
+        var refined = [[Float]?](repeating: nil, count: clip.frames), sigma = [[Float]?](repeating: nil, count: clip.frames)
+        var weights = [Float](repeating: 0, count: clip.frames)
+        var segmentReports: [RefineReport.Segment] = []
+        for (k, segment) in segments.enumerated() {
+            var part = ClipCrops(targets: Array(crops.targets[segment]), proxies: Array(crops.proxies[segment]),
+                                 masks: Array(crops.masks[segment]), runs: [0..<segment.count])
+            part.runs = [0..<part.count]
+            let trainer = NICeTrainer(options: options, crops: part, identity: identity)
+            let segmentWork = work + "/segment-\(k)"
+            try FileManager.default.createDirectory(atPath: segmentWork, withIntermediateDirectories: true)
+            let state = try timed("training") {
+                try trainer.fit(work: segmentWork, fingerprint: fingerprint + "-\(segment)", resume: inputs.resume) { line in
+                    progress("segment \(k + 1)/\(segments.count): " + line)
+                }
+            }
+            segmentReports.append(.init(frames: [segment.lowerBound, segment.upperBound - 1], bestEpoch: state.bestEpoch,
+                                        stopReason: state.stopReason, proxyEStabCrops: state.proxyEStab,
+                                        targetEStabCrops: state.targetEStab, curve: state.epochs))
+            timed("render") {
+                for t in segment {
+                    let (rgb, s) = trainer.render(crops.targets[t])
+                    let w = Segmentation.fusionWeight(t, segment: segment, segments: segments)
+                    refined[t] = zip(refined[t] ?? [Float](repeating: 0, count: rgb.count), rgb).map { $0 + w * $1 }
+                    sigma[t] = zip(sigma[t] ?? [Float](repeating: 0, count: s.count), s).map { $0 + w * $1 }
+                    weights[t] += w
+                }
+            }
+        }
+        for t in 0..<clip.frames where weights[t] > 0 {
+            refined[t] = refined[t]!.map { $0 / weights[t] }
+            sigma[t] = sigma[t]!.map { $0 / weights[t] }
+        }
+
+        // Pass 3: paste back at full resolution and encode with the proxy's audio.
+        let outputs = try timed("render") {
+            try writeVideos(clip, inputs: inputs, options: options, regions: regions, boxes: boxes, crops: crops,
+                            refined: refined.map { $0! }, sigma: sigma.map { $0! }, progress: progress)
+        }
+
+        // Scores over the whole clip: both videos on the target's flow and the same masks.
+        let (comparison, worst) = try timed("scoring") {
+            try Comparison.run(target: inputs.target, proxies: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
+                               mask: .folder(outputs.masks), preset: .medium, trim: inputs.align) { done, total in
+                progress("scoring \(done)/\(total)")
+            }
+        }
+        var faces: FaceComparisonReport?
+        if case .landmarks = regions.kind, let models {
+            faces = try timed("faces") {
+                try FaceComparison.run(target: inputs.target, videos: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
+                                       identityPhotos: inputs.identityPhotos, versus: [("refined", inputs.proxyName)], models: models)
+            }
+        }
+        let report = RefineReport(
+            target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, frames: clip.frames,
+            size: "\(clip.target.width)x\(clip.target.height)",
+            prior: "none (no 3D face prior in this build; the loss has no albedo, shape or detail terms)",
+            features: options.features == .identity ? "dlib identity ResNet stages \(identity!.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" : "pixel L1",
+            region: regions.description,
+            eStabProxy: comparison.proxies[0].mean, eStabRefined: comparison.proxies[1].mean, fidelity: outputs.fidelity,
+            faces: faces, segments: segmentReports, cuts: cuts, timings: timings, options: options)
+        try writeReports(report, comparison: comparison, worst: worst, faces: faces, output: inputs.output)
+        return report
+    }
+
+    static func prepareOutput(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw PipelineError("\(path) exists and is not a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw MediaError(.output, call: "mkdir", path: path, reason: "cannot create the output folder")
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw MediaError(.output, call: "access", path: path, reason: "output folder is not writable")
+        }
+    }
+
+    /// Identifies a fit: the inputs (path, size, frames) and every option that changes training.
+    static func fingerprint(_ clip: ClipPair, options: RefineOptions) throws -> String {
+        var o = options
+        o.preview = true
+        o.sigmaVideo = false
+        o.crf = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = "\(clip.target.path)|\(clip.target.frameCount)|\(clip.proxy.path)|\(clip.proxy.frameCount)|\(clip.frames)|"
+            + String(decoding: try encoder.encode(o), as: UTF8.self)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
+    static func analyse(_ clip: ClipPair, options: RefineOptions, models: FaceModels?,
+                        progress: (String) -> Void) throws -> (FaceRegions, [Int]) {
+        var kind: FaceRegions.Kind
+        switch options.region {
+        case .auto, .landmarks: kind = .landmarks
+        case .swap: kind = .swap
+        case .masks(let folder):
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            let files = names.filter { $0.lowercased().hasSuffix(".png") }.sorted().map { folder + "/" + $0 }
+            guard files.count >= clip.frames else { throw PipelineError("\(folder): \(files.count) mask PNGs for \(clip.frames) frames") }
+            kind = .masks(files)
+        }
+        let tracker: FaceTracker? = try kind == .landmarks ? models.map { m in
+            FaceTracker(detector: try FaceDetector(path: m.detector), landmarks68: try ShapePredictor(path: m.landmarks68))
+        } ?? { throw PipelineError("landmark regions need the face models (tools/setup installs them)") }() : nil
+        var raw: [[Landmark]?] = [], boxes: [(Double, Double, Double, Double)?] = [], swapBoxes: [(Double, Double, Double, Double)?] = []
+        var cuts: [Int] = [], previous: [Float]?
+        try clip.forEach { t, target, proxy in
+            let thumb = Segmentation.thumbnail(target)
+            if let previous, Segmentation.change(previous, thumb) > Float(options.cutThreshold) { cuts.append(t) }
+            previous = thumb
+            switch kind {
+            case .landmarks:
+                let face = tracker!.next(target)
+                raw.append(face?.landmarks)
+                if options.region == .auto {
+                    swapBoxes.append(FaceRegions.boundingBox(FaceRegions.swapMask(target: target, proxy: proxy, feather: 0),
+                                                             width: target.width, height: target.height))
+                }
+            case .masks(let files):
+                let image = try PNG.read(files[t]).image8
+                guard image.width == target.width, image.height == target.height else {
+                    throw PipelineError("\(files[t]) is \(image.width)x\(image.height), the videos are \(target.width)x\(target.height)")
+                }
+                boxes.append(FaceRegions.boundingBox((0..<(image.width * image.height)).map { Float(image.pixels[$0 * image.channels]) / 255 },
+                                                     width: image.width, height: image.height))
+            case .swap:
+                boxes.append(FaceRegions.boundingBox(FaceRegions.swapMask(target: target, proxy: proxy, feather: 0),
+                                                     width: target.width, height: target.height))
+            }
+            progress(String(format: "analysis %d/%d", t + 1, clip.frames))
+        }
+        var landmarks: [[SIMD2<Double>]] = []
+        if kind == .landmarks {
+            if !raw.contains(where: { $0 != nil }) {
+                guard options.region == .auto else { throw PipelineError("no face found in \(clip.target.path) (the detector needs faces of about 80 pixels and up)") }
+                kind = .swap
+                boxes = swapBoxes
+            } else {
+                let smoothed = TrackSmoothing.smooth(raw, sigma: 1.5)
+                // Frames the tracker lost take the nearest frame's landmarks (the face must stay swapped).
+                landmarks = smoothed.indices.map { t in
+                    smoothed[t] ?? smoothed[smoothed.indices.filter { smoothed[$0] != nil }.min { abs($0 - t) < abs($1 - t) }!]!
+                }
+                boxes = landmarks.map { p in
+                    let outline = FaceMask.outline(p, forehead: FaceMaskOptions().forehead)
+                    return (outline.map(\.0).min()!, outline.map(\.1).min()!, outline.map(\.0).max()!, outline.map(\.1).max()!)
+                }
+            }
+        }
+        return (FaceRegions(kind: kind, width: clip.target.width, height: clip.target.height, boxes: boxes, landmarks: landmarks,
+                            feather: options.feather), cuts)
+    }
+
+    struct Written {
+        let video: String
+        let masks: String
+        let fidelity: Double
+    }
+
+    static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, regions: FaceRegions, boxes: [CropBox],
+                            crops: ClipCrops, refined: [[Float]], sigma: [[Float]], progress: (String) -> Void) throws -> Written {
+        let out = inputs.output, n = options.size
+        let video = out + "/refined.mp4"
+        let writer = try VideoWriter(path: video, width: clip.target.width, height: clip.target.height,
+                                     options: VideoWriterOptions(encoding: .h264(crf: options.crf, preset: "medium"), fps: clip.target.fps,
+                                                                 audioSource: clip.proxy.hasAudio ? clip.proxy.path : nil,
+                                                                 rotation: clip.target.rotation))
+        let preview = options.preview
+            ? try VideoWriter(path: out + "/preview.mp4", width: 4 * n, height: n,
+                              options: VideoWriterOptions(encoding: .h264(crf: 18, preset: "veryfast"), fps: clip.target.fps))
+            : nil
+        let sigmaWriter = options.sigmaVideo
+            ? try VideoWriter(path: out + "/sigma.mp4", width: n, height: n,
+                              options: VideoWriterOptions(encoding: .h264(crf: 18, preset: "veryfast"), fps: clip.target.fps))
+            : nil
+        let masks = try AtomicOutput(finalPath: out + "/masks")
+        try? FileManager.default.removeItem(atPath: masks.temporaryPath)
+        try FileManager.default.createDirectory(atPath: masks.temporaryPath, withIntermediateDirectories: true)
+        var squared = 0.0, weight = 0.0
+        do {
+            try clip.forEach { t, target, proxy in
+                let mask = try regions.mask(frame: t, target: target, proxy: proxy)
+                var frame = target
+                boxes[t].paste(refined[t], size: n, into: &frame, mask: mask)
+                try writer.write(frame)
+                for i in 0..<(frame.width * frame.height) where mask[i] > 0 {
+                    for c in 0..<3 {
+                        let d = (Double(frame.pixels[i * 3 + c]) - Double(proxy.pixels[i * 3 + c])) / 255
+                        squared += Double(mask[i]) * d * d
+                    }
+                    weight += 3 * Double(mask[i])
+                }
+                try PNG.write(Image8(width: frame.width, height: frame.height, channels: 1, pixels: mask.map { quantize($0) }),
+                              to: masks.temporaryPath + String(format: "/%06d.png", t + 1))
+                let sigmaImage = Self.sigmaImage(sigma[t], size: n)
+                if let preview {
+                    try preview.write(Self.sideBySide([crops.targets[t], crops.proxies[t], interleave(refined[t], size: n), sigmaImage]))
+                }
+                try sigmaWriter?.write(sigmaImage)
+                progress(String(format: "writing %d/%d", t + 1, clip.frames))
+            }
+            try writer.finish()
+            try preview?.finish()
+            try sigmaWriter?.finish()
+            try masks.commit()
+        } catch {
+            masks.abandon()
+            throw error
+        }
+        let mse = weight > 0 ? squared / weight : 0
+        return Written(video: video, masks: out + "/masks", fidelity: mse > 0 ? 10 * log10(1 / mse) : 99)
+    }
+
+    /// σ as gray: 0 → black, σ ≥ 0.25 → white (σ is the predicted L1 error scale, RGB in [0, 1]).
+    static func sigmaImage(_ sigma: [Float], size n: Int) -> Image8 {
+        Image8(width: n, height: n, channels: 3, pixels: sigma.flatMap { s in Array(repeating: quantize(min(s * 4, 1)), count: 3) })
+    }
+
+    static func sideBySide(_ tiles: [Image8]) -> Image8 {
+        let n = tiles[0].width
+        var out = Image8(width: n * tiles.count, height: n, channels: 3)
+        for (k, tile) in tiles.enumerated() {
+            for y in 0..<n { for x in 0..<n { for c in 0..<3 {
+                out.pixels[(y * out.width + k * n + x) * 3 + c] = tile.pixels[(y * n + x) * tile.channels + min(c, tile.channels - 1)]
+            } } }
+        }
+        return out
+    }
+
+    static func writeReports(_ report: RefineReport, comparison: ComparisonReport, worst: [String: WorstPair],
+                             faces: FaceComparisonReport?, output: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicOutput.write(try encoder.encode(report), to: output + "/report.json")
+        try AtomicOutput.write(try encoder.encode(report.options), to: output + "/config.json")
+        var page = try CompareReport.page(comparison, worst: worst, faces: faces, title: "nicer refine: \(report.proxyName) → refined")
+        page.heading("Training")
+        for (k, s) in report.segments.enumerated() {
+            page.paragraph("Segment \(k + 1), frames \(s.frames[0])…\(s.frames[1]): best epoch \(s.bestEpoch.map(String.init) ?? "–"), stopped: \(s.stopReason ?? "–"). Monitor crops: proxy e_stab \(String(format: "%.4g", s.proxyEStabCrops)), target e_stab \(String(format: "%.4g", s.targetEStabCrops)).")
+            page.lineChart([("e_stab", s.curve.map { Optional($0.eStab) })], xLabel: "epoch", yLabel: "e_stab (monitor pairs)")
+            page.lineChart([("fidelity dB", s.curve.map { Optional($0.fidelity) }), ("score", s.curve.map { Optional($0.score) })],
+                           xLabel: "epoch", yLabel: "dB")
+        }
+        page.paragraph("3D prior: \(report.prior). Features: \(report.features). Region: \(report.region).")
+        try AtomicOutput.write(Data(page.render().utf8), to: output + "/report.html")
+    }
+}
+
+extension Segmentation {
+    /// Linear fusion weights in overlaps: a frame shared by two segments fades from the earlier
+    /// segment's output to the later one's across the overlap, so no seam flickers.
+    static func fusionWeight(_ t: Int, segment: Range<Int>, segments: [Range<Int>]) -> Float {
+        var w: Float = 1
+        for other in segments where other != segment && other.overlaps(segment) && other.contains(t) {
+            let shared = max(other.lowerBound, segment.lowerBound)..<min(other.upperBound, segment.upperBound)
+            let position = (Float(t - shared.lowerBound) + 0.5) / Float(shared.count)
+            w = min(w, other.lowerBound < segment.lowerBound ? position : 1 - position)
+        }
+        return w
+    }
+}

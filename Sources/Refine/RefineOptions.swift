@@ -1,0 +1,108 @@
+import Faces
+import Foundation
+
+/// Every setting of `nicer refine` in one table: name, default, range. `validate()` checks the
+/// ranges; the resolved table is written next to the outputs (config.json).
+public struct RefineOptions: Codable, Equatable, Sendable {
+    /// Where the face region comes from.
+    public enum Region: Codable, Equatable, Sendable {
+        /// Landmarks of the target (detector + tracker); falls back to the swap difference when no face is found.
+        case auto
+        case landmarks
+        /// One gray PNG per frame (e.g. a synth clip's masks/).
+        case masks(String)
+        /// Where the proxy differs from the target.
+        case swap
+    }
+
+    public enum Features: String, Codable, Sendable, CaseIterable {
+        /// dlib's identity ResNet stages (no download; the default).
+        case identity
+        /// Pixel L1 only.
+        case pixel
+    }
+
+    public enum StopRule: String, Codable, Sendable {
+        case automatic
+        case fixed
+    }
+
+    public var region: Region = .auto
+    /// Training crop side in pixels (64…1024, a multiple of 2^(levels−1)).
+    public var size = 256
+    /// Crop margin around the face region, fraction of its size on each side (0…1).
+    public var margin = 0.3
+    /// Temporal smoothing of the crop boxes, Gaussian σ in frames (0…20).
+    public var boxSmoothing = 3.0
+    /// UNet levels (2…6) and base channels (4…64); DVP uses 5 and 32.
+    public var levels = 5
+    public var width = 16
+    public var features: Features = .identity
+    /// Weight of the pixel term and of each identity stage term (stem, 32, 64, 128, 256 channels).
+    public var pixelWeight: Float = 1
+    public var featureWeights: [Float] = [0.5, 0.5, 0.25, 0.1, 0.05]
+    /// The network predicts a correction added to the target crop (last layer zero at the start, so
+    /// the fit starts from the target itself and learns only the swap); false: DVP's direct mapping.
+    public var residual = true
+    /// Predict σ and weight the losses by it (false: plain L1, for the ablation bench).
+    public var uncertainty = true
+    public var learningRate: Float = 1e-4
+    /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
+    public var epochs = 30
+    public var stop: StopRule = .automatic
+    /// Steps per epoch as a fraction of the frames (0.05…1): long clips see a shuffled subset each epoch.
+    public var frameFraction = 1.0
+    /// Fraction of the epochs trained at half resolution first (0…1; DVP: 0.8).
+    public var coarseFraction = 0.6
+    /// Frame pairs scored each epoch for the automatic stop (2…64).
+    public var monitorPairs = 12
+    /// Epochs without a better score before stopping (1…100).
+    public var patience = 3
+    /// Longest clip fitted at once; longer ones are split into overlapping segments (16…100000).
+    public var segmentLength = 300
+    /// Frames shared by neighbouring segments and cross-faded linearly (0…segmentLength/2).
+    public var segmentOverlap = 16
+    /// Scene-cut threshold: mean absolute change of the target between frames, 0…1 (1 = never cut).
+    public var cutThreshold = 0.25
+    /// Paste-back mask feather, fraction of the face width (0…0.5).
+    public var feather = 0.08
+    public var crf = 16
+    public var seed: UInt64 = 2020
+    /// Also write σ as a video, and the side-by-side preview.
+    public var sigmaVideo = false
+    public var preview = true
+
+    public init() {}
+
+    public var unet: UNetShape { UNetShape(levels: levels, width: width) }
+
+    public struct UNetShape: Codable, Equatable, Sendable {
+        public var levels: Int
+        public var width: Int
+    }
+
+    /// Range checks, one message per broken setting.
+    public func problems() -> [String] {
+        var out: [String] = []
+        func check(_ ok: Bool, _ message: String) { if !ok { out.append(message) } }
+        check((2...6).contains(levels), "levels must be in 2...6")
+        check((4...64).contains(width), "width must be in 4...64")
+        let multiple = 1 << (max(levels, 2) - 1)
+        check((64...1024).contains(size) && size % (2 * multiple) == 0, "size must be in 64...1024 and a multiple of \(2 * multiple) (coarse-to-fine halves it)")
+        check((0...1).contains(margin), "margin must be in 0...1")
+        check((0...20).contains(boxSmoothing), "box smoothing must be in 0...20")
+        check(pixelWeight >= 0 && featureWeights.allSatisfy { $0 >= 0 } && featureWeights.count <= 5, "weights must be ≥ 0, at most 5 feature weights")
+        check(learningRate > 0 && learningRate <= 0.1, "learning rate must be in (0, 0.1]")
+        check((1...1000).contains(epochs), "epochs must be in 1...1000")
+        check(frameFraction >= 0.05 && frameFraction <= 1, "frame fraction must be in 0.05...1")
+        check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
+        check((2...64).contains(monitorPairs), "monitor pairs must be in 2...64")
+        check((1...100).contains(patience), "patience must be in 1...100")
+        check((16...100_000).contains(segmentLength), "segment length must be in 16...100000")
+        check(segmentOverlap >= 0 && segmentOverlap <= segmentLength / 2, "segment overlap must be in 0...segmentLength/2")
+        check((0...1).contains(cutThreshold), "cut threshold must be in 0...1")
+        check((0...0.5).contains(feather), "feather must be in 0...0.5")
+        check((0...51).contains(crf), "crf must be in 0...51")
+        return out
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Faces
+import Foundation
+import Refine
+
+struct RefineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refine",
+        abstract: "Remove the flicker of a face swap: fit NICe's network to the clip, paste the refined face back, report e_stab before and after.",
+        discussion: """
+            Writes OUT/refined.mp4 (target frames with the refined face pasted in, the proxy's audio), \
+            OUT/report.json and OUT/report.html (e_stab of proxy and refined on the target's flow, fidelity, \
+            face measures, training curves, prior and features used, timings), OUT/config.json (resolved \
+            options), OUT/preview.mp4 (target | proxy | refined | sigma crops), OUT/masks/ (the face masks \
+            used) and with --sigma-video OUT/sigma.mp4. Checkpoints live in OUT/.work; --resume continues \
+            a killed run from its last finished epoch.
+            """)
+
+    @Option(help: "The original target video.")
+    var target: String
+
+    @Option(help: "The swapped video (the proxy) of the same clip.")
+    var proxy: String
+
+    @Option(name: .customLong("proxy-name"), help: "What made the proxy (DeepFakes, SimSwap, DynamicFace, …); shown in reports.")
+    var proxyName = "proxy"
+
+    @Option(name: .customLong("identity"), help: "A photo of the source identity (repeatable): identity similarity in the report.")
+    var identityPhotos: [String] = []
+
+    @Option(help: "Face region: auto (landmarks, else the swap difference), landmarks, swap, or a folder of mask PNGs.")
+    var mask = "auto"
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var out: String
+
+    @Flag(help: "Trim or resample the proxy when its frame count or rate differs from the target's.")
+    var align = false
+
+    @Flag(help: "Continue a killed run from its checkpoints in OUT/.work.")
+    var resume = false
+
+    @Option(help: "Training crop side (64...1024).")
+    var size = 256
+
+    @Option(help: "UNet base channels (4...64; DVP uses 32).")
+    var width = 16
+
+    @Option(help: "UNet levels (2...6).")
+    var levels = 5
+
+    @Option(help: "Perceptual features: identity (dlib ResNet stages) or pixel.")
+    var features = "identity"
+
+    @Option(help: "Epoch cap (1...1000).")
+    var epochs = 30
+
+    @Flag(name: .customLong("fixed-epochs"), help: "Train exactly --epochs epochs (no automatic stop; the best epoch is still kept).")
+    var fixedEpochs = false
+
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate (0, 0.1].")
+    var learningRate: Float = 1e-4
+
+    @Option(name: .customLong("frame-fraction"), help: "Frames per epoch as a fraction of the clip (0.05...1).")
+    var frameFraction = 1.0
+
+    @Option(name: .customLong("segment-length"), help: "Longest clip fitted at once; longer ones go in overlapping segments (16...100000).")
+    var segmentLength = 300
+
+    @Flag(name: .customLong("no-uncertainty"), help: "Plain L1 losses without the predicted sigma (ablation).")
+    var noUncertainty = false
+
+    @Flag(name: .customLong("sigma-video"), help: "Also write OUT/sigma.mp4.")
+    var sigmaVideo = false
+
+    @Option(help: "Random seed (initial weights and frame order).")
+    var seed: UInt64 = 2020
+
+    func options() -> RefineOptions {
+        var o = RefineOptions()
+        switch mask {
+        case "auto": o.region = .auto
+        case "landmarks": o.region = .landmarks
+        case "swap": o.region = .swap
+        default: o.region = .masks(mask)
+        }
+        o.size = size
+        o.width = width
+        o.levels = levels
+        o.features = RefineOptions.Features(rawValue: features) ?? .identity
+        o.epochs = epochs
+        o.stop = fixedEpochs ? .fixed : .automatic
+        o.learningRate = learningRate
+        o.frameFraction = frameFraction
+        o.segmentLength = segmentLength
+        o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
+        o.uncertainty = !noUncertainty
+        o.sigmaVideo = sigmaVideo
+        o.seed = seed
+        return o
+    }
+
+    func validate() throws {
+        guard RefineOptions.Features(rawValue: features) != nil else { throw ValidationError("--features must be identity or pixel") }
+        let problems = options().problems()
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
+    }
+
+    func run() throws {
+        let options = options()
+        let needsModels = options.features == .identity || [.auto, .landmarks].contains(options.region)
+        let models = needsModels ? try FaceModels() : try? FaceModels()
+        let started = Date()
+        let report = try RefineJob.run(
+            RefineInputs(target: target, proxy: proxy, proxyName: proxyName, identityPhotos: identityPhotos, output: out,
+                         align: align, resume: resume),
+            options: options, models: models,
+            progress: { Progress.status($0, since: started) })
+        Progress.finish()
+        print(String(format: "e_stab: %@ %.6g -> refined %.6g (%.2fx)", report.proxyName, report.eStabProxy, report.eStabRefined,
+                     report.eStabProxy / max(report.eStabRefined, 1e-12)))
+        print(String(format: "fidelity to the proxy in the face: %.2f dB; region: %@", report.fidelity, report.region))
+        for (k, s) in report.segments.enumerated() {
+            print("segment \(k + 1) (frames \(s.frames[0])…\(s.frames[1])): best epoch \(s.bestEpoch.map(String.init) ?? "-"), \(s.stopReason ?? "")")
+        }
+        print("prior: \(report.prior)")
+        print("wrote \(out)/refined.mp4, report.json, report.html, config.json\(options.preview ? ", preview.mp4" : "")")
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# nicer refine on synthetic clips beside ffmpeg's temporal filters, scored against the ground truth.
+# For each seed: `nicer synth --lossless`, `nicer refine` (extra arguments are passed to it), the
+# filters (tmedian behind tpad so frames stay aligned, tmix, atadenoise, deflicker) on the proxy,
+# then `nicer compare --truth` on gt, proxy, refined and the filters with the clip's masks.
+# Prints e_stab / e_stab(gt) and face PSNR to the truth per method; the acceptance bar is
+# e_stab(refined) <= 1.3 x e_stab(gt) and PSNR(refined) >= PSNR(proxy) + 3 dB on every seed.
+#
+#   tools/bench/refine.sh [SEEDS] [FRAMES] [SIZE] [-- refine arguments]
+#   tools/bench/refine.sh "1 2 3" 48 256x256 -- --size 256
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seeds=${1:-"1 2 3"}; frames=${2:-48}; size=${3:-256x256}
+shift $(( $# >= 3 ? 3 : $# )); [ "${1:-}" = "--" ] && shift
+nicer=.build/release/nicer
+[ -x "$nicer" ] || swift build -c release >/dev/null
+work=${BENCH_DIR:-$(mktemp -d)}; mkdir -p "$work"
+printf '%-6s %-12s %12s %10s %12s\n' seed method e_stab "x gt" "PSNR truth"
+for seed in $seeds; do
+  clip=$work/seed$seed
+  rm -rf "$clip" "$clip-refined"
+  "$nicer" synth "$clip" --seed "$seed" --frames "$frames" --size "$size" --lossless --quiet >/dev/null
+  start=$(date +%s)
+  "$nicer" refine --target "$clip/target.mkv" --proxy "$clip/proxy.mkv" --mask "$clip/masks" -o "$clip-refined" "$@" >"$clip-refine.log" 2>&1
+  seconds=$(( $(date +%s) - start ))
+  ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf "tpad=start=1:stop=1:start_mode=clone:stop_mode=clone,tmedian=radius=1" -c:v ffv1 "$clip/tmedian.mkv"
+  ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf tmix=frames=3 -c:v ffv1 "$clip/tmix.mkv"
+  ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf atadenoise -c:v ffv1 "$clip/atadenoise.mkv"
+  ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf deflicker -c:v ffv1 "$clip/deflicker.mkv"
+  "$nicer" compare --target "$clip/target.mkv" --mask "$clip/masks" --truth "$clip/gt.mkv" --out "$clip/compare" \
+    --proxy gt="$clip/gt.mkv" --proxy proxy="$clip/proxy.mkv" --proxy refined="$clip-refined/refined.mp4" \
+    --proxy tmedian="$clip/tmedian.mkv" --proxy tmix="$clip/tmix.mkv" --proxy atadenoise="$clip/atadenoise.mkv" \
+    --proxy deflicker="$clip/deflicker.mkv" >/dev/null
+  python3 - "$clip/compare/compare.json" "$seed" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+p = {x["name"]: x for x in report["proxies"]}
+gt = p["gt"]["mean"]
+for name in ["gt", "proxy", "refined", "tmedian", "tmix", "atadenoise", "deflicker"]:
+    x = p[name]
+    psnr = "%.2f" % x["truthPSNR"] if x["truthPSNR"] < 99 else "(truth)"
+    print("%-6s %-12s %12.6g %10.2f %12s" % (sys.argv[2], name, x["mean"], x["mean"] / gt, psnr))
+ok = p["refined"]["mean"] <= 1.3 * gt and p["refined"]["truthPSNR"] >= p["proxy"]["truthPSNR"] + 3
+print("%-6s %-12s %s (PSNR gain %.2f dB)" % (sys.argv[2], "bar", "met" if ok else "NOT met", p["refined"]["truthPSNR"] - p["proxy"]["truthPSNR"]))
+PY
+  echo "$seed   refine took ${seconds}s ($(grep -o 'best epoch [0-9]*, [^,]*' "$clip-refine.log" | head -1))"
+done
