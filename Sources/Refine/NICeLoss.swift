@@ -47,7 +47,33 @@ public final class NICeLoss {
         let h = output.shape.h, w = output.shape.w, plane = h * w
         precondition(output.shape == Shape(1, 4, h, w) && reference.shape == Shape(1, 3, h, w) && gradient.shape == output.shape)
         gradient.fill(0)
-        let s = output.pointer + 3 * plane, ds = gradient.pointer + 3 * plane
+        // The network's fourth channel, bounded: s = B·tanh(raw/B) keeps e^(−s) finite however far
+        // a step throws the raw value, with a gradient everywhere.
+        let raw = output.pointer + 3 * plane
+        var bounded = (0..<plane).map { Self.boundedLogVariance(raw[$0]) }
+        var dBounded = [Float](repeating: 0, count: plane)
+        defer {
+            for i in 0..<plane {
+                let t = bounded[i] / Self.logVarianceBound
+                gradient.pointer[3 * plane + i] = dBounded[i] * (1 - t * t)
+            }
+        }
+        return bounded.withUnsafeMutableBufferPointer { sBuffer in
+            dBounded.withUnsafeMutableBufferPointer { dsBuffer in
+                terms(output: output, reference: reference, gradient: gradient, region: region,
+                      s: sBuffer.baseAddress!, ds: dsBuffer.baseAddress!)
+            }
+        }
+    }
+
+    /// Bound of the log-variance (σ between e^(−3) and e^3 in the loss).
+    public static let logVarianceBound: Float = 6
+
+    public static func boundedLogVariance(_ raw: Float) -> Float { logVarianceBound * tanh(raw / logVarianceBound) }
+
+    private func terms(output: Tensor, reference: Tensor, gradient: Tensor, region: [Float]?,
+                       s: UnsafeMutablePointer<Float>, ds: UnsafeMutablePointer<Float>) -> (total: Float, terms: [Float]) {
+        let h = output.shape.h, w = output.shape.w, plane = h * w
         var terms: [Float] = []
         terms.append(pixelWeight * weightedL1(output.pointer, reference.pointer, channels: 3, plane: plane, region: region,
                                               logVariance: s, dOutput: gradient.pointer, dLogVariance: ds, weight: pixelWeight))

@@ -105,16 +105,17 @@ final class NICeTrainer {
             var order = Array(0..<crops.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
             order = Array(order.prefix(max(1, Int((Double(crops.count) * options.frameFraction).rounded(.up)))))
-            var total = 0.0
+            var total = 0.0, finite = 0
             for (k, t) in order.enumerated() {
-                total += Double(step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
-                                     region: coarse ? halfRegions[t] : regions[t]))
+                let value = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
+                                 region: coarse ? halfRegions[t] : regions[t])
+                if value.isFinite { total += Double(value); finite += 1 }
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f", epoch + 1, options.epochs, coarse ? " (half res)" : "",
-                                 k + 1, order.count, total / Double(k + 1)))
+                                 k + 1, order.count, total / Double(max(finite, 1))))
             }
             let (eStab, fidelity) = monitor()
             var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
-                                     loss: total / Double(order.count), eStab: eStab, fidelity: fidelity, score: 0,
+                                     loss: total / Double(max(finite, 1)), eStab: eStab.isFinite ? eStab : 1, fidelity: fidelity.isFinite ? fidelity : 0, score: 0,
                                      seconds: Date().timeIntervalSince(start))
             record.score = Self.score(record, proxyEStab: state.proxyEStab, targetEStab: state.targetEStab)
             state.epochs.append(record)
@@ -125,7 +126,7 @@ final class NICeTrainer {
                 try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best)
             }
             if options.stop == .automatic, !coarse || coarseEpochs >= options.epochs,
-               let bestEpoch = state.bestEpoch, record.epoch - bestEpoch >= options.patience {
+               let bestEpoch = state.bestEpoch, record.epoch - max(bestEpoch, min(coarseEpochs, options.epochs - 1)) >= options.patience {
                 state.stopReason = "no better score for \(options.patience) epochs after epoch \(bestEpoch)"
             }
             if state.stopReason == nil, state.epochs.count == options.epochs { state.stopReason = "epoch cap (\(options.epochs))" }
@@ -138,13 +139,14 @@ final class NICeTrainer {
         return state
     }
 
-    /// The automatic stop's score, documented in the README: fidelity to the proxy (dB) minus the
-    /// stability cost in dB, 10·log10(e_stab / e_ref), where e_ref = max(e_stab(target), e_stab) ...
-    /// i.e. instability only costs once the output flickers more than the target itself moves.
+    /// The automatic stop's score (README, "Automatic stop"): fidelity to the proxy in dB minus the
+    /// flicker in excess of the target's own, also in dB:
+    ///     score = PSNR(output, proxy) − 10·log10(max(1, e_stab(output) / e_stab(target)))
+    /// on the monitor pairs. Early epochs gain fidelity fast at no stability cost; once the fit
+    /// starts to follow the proxy's per-frame noise, e_stab climbs past the target's and the score
+    /// falls even while fidelity still creeps up.
     static func score(_ r: EpochRecord, proxyEStab: Double, targetEStab: Double) -> Double {
-        let reference = max(targetEStab, 1e-12)
-        let excess = max(r.eStab / reference, 1)
-        return r.fidelity - 20 * log10(excess)
+        r.fidelity - 10 * log10(max(1, r.eStab / max(targetEStab, 1e-12)))
     }
 
     /// Where the loss counts: the face mask dilated by 1/16 of the crop (the swap's edge and a
@@ -162,6 +164,8 @@ final class NICeTrainer {
         let y = output(x)
         let g = Tensor(y.shape)
         let (value, _) = loss.evaluate(output: y, reference: r, gradient: g, region: region)
+        // A non-finite loss (a diverging step) must not reach Adam's moments: skip the step.
+        guard value.isFinite, g.values.allSatisfy(\.isFinite) else { return .nan }
         network.parameters.zeroGradients()
         network.backward(g)
         adam.update()
@@ -179,12 +183,13 @@ final class NICeTrainer {
         return sum
     }
 
-    /// The refined crop of one target crop: RGB planes in [0, 1] and σ (= e^(s/2)).
+    /// The refined crop of one target crop: RGB planes in [0, 1] and σ² = e^s, the error scale the
+    /// loss divides by (where the fit expects to miss the proxy by that much).
     func render(_ input: Image8) -> (rgb: [Float], sigma: [Float]) {
         let y = output(tensor(input))
         let plane = input.width * input.height
         let values = y.values
-        return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp($0 / 2) })
+        return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp(NICeLoss.boundedLogVariance($0)) })
     }
 
     /// e_stab and masked PSNR to the proxy of the current network on the monitor frames.

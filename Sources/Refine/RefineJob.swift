@@ -23,6 +23,12 @@ public struct RefineInputs: Sendable {
     }
 }
 
+/// crops.json: where each frame's training crop (and preview/σ tile) lies in the frame.
+public struct CropList: Codable, Sendable {
+    public var size: Int
+    public var boxes: [CropBox]
+}
+
 public struct RefineReport: Codable, Sendable {
     public struct Segment: Codable, Sendable {
         public var frames: [Int]
@@ -80,6 +86,10 @@ public enum RefineJob {
                                            sigma: options.boxSmoothing, segments: runs) else {
             throw PipelineError("no face region found in \(inputs.target) (region: \(regions.description))")
         }
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try AtomicOutput.write(try encoder.encode(CropList(size: options.size, boxes: boxes)), to: inputs.output + "/crops.json")
 
         // Pass 2: training crops.
         var crops = ClipCrops(targets: [], proxies: [], masks: [], runs: runs)
@@ -317,7 +327,7 @@ public enum RefineJob {
         return Written(video: video, masks: out + "/masks", fidelity: mse > 0 ? 10 * log10(1 / mse) : 99)
     }
 
-    /// σ as gray: 0 → black, σ ≥ 0.25 → white (σ is the predicted L1 error scale, RGB in [0, 1]).
+    /// σ² = e^s as gray: 0 → black, ≥ 0.25 → white (the predicted L1 error of RGB in [0, 1]).
     static func sigmaImage(_ sigma: [Float], size n: Int) -> Image8 {
         Image8(width: n, height: n, channels: 3, pixels: sigma.flatMap { s in Array(repeating: quantize(min(s * 4, 1)), count: 3) })
     }

@@ -46,7 +46,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var residual = true
     /// Predict σ and weight the losses by it (false: plain L1, for the ablation bench).
     public var uncertainty = true
-    public var learningRate: Float = 1e-4
+    public var learningRate: Float = 2e-4
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
     public var epochs = 30
     public var stop: StopRule = .automatic

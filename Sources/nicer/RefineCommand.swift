@@ -59,7 +59,7 @@ struct RefineCommand: ParsableCommand {
     var fixedEpochs = false
 
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate (0, 0.1].")
-    var learningRate: Float = 1e-4
+    var learningRate: Float = 2e-4
 
     @Option(name: .customLong("frame-fraction"), help: "Frames per epoch as a fraction of the clip (0.05...1).")
     var frameFraction = 1.0

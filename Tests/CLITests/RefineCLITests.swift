@@ -1,0 +1,179 @@
+import Foundation
+import Media
+import Synth
+import TestSupport
+import XCTest
+
+/// `nicer refine` end to end on small synthetic clips (the quality bar at full size is a bench:
+/// tools/bench/refine.sh).
+final class RefineCLITests: XCTestCase {
+    struct Report: Decodable {
+        struct Segment: Decodable {
+            struct Epoch: Decodable { let epoch: Int; let eStab: Double; let fidelity: Double; let loss: Double }
+            let bestEpoch: Int?
+            let stopReason: String?
+            let curve: [Epoch]
+        }
+        let frames: Int
+        let prior: String
+        let eStabProxy: Double
+        let eStabRefined: Double
+        let segments: [Segment]
+    }
+
+    struct Compare: Decodable {
+        struct Proxy: Decodable { let name: String; let mean: Double; let truthPSNR: Double? }
+        let proxies: [Proxy]
+    }
+
+    /// Small and quick: 64² crops, a 3-level UNet of width 8.
+    let small = ["--size", "64", "--levels", "3", "--width", "8"]
+
+    func synth(_ dir: TempDirectory, seed: Int = 1, frames: Int = 12, size: String = "64x64", faults: String = "standard") throws -> String {
+        let clip = dir.file("clip\(seed)")
+        let run = try nicer(["synth", clip, "--seed", "\(seed)", "--frames", "\(frames)", "--size", size, "--faults", faults, "--lossless", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return clip
+    }
+
+    func report(_ path: String) throws -> Report {
+        try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    func testRefinesASynthClipSteadierAndCloserToTheTruth() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 16)
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "10", "--learning-rate", "1e-3", "--sigma-video"] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for file in ["refined.mp4", "report.json", "report.html", "config.json", "preview.mp4", "sigma.mp4", "crops.json", "masks/000016.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
+        }
+        let r = try report(out + "/report.json")
+        XCTAssertEqual(r.frames, 16)
+        XCTAssertTrue(r.prior.hasPrefix("none"), r.prior)
+        XCTAssertLessThan(r.eStabRefined, r.eStabProxy / 3)
+        XCTAssertEqual(try VideoInfo.probe(path: out + "/refined.mp4", countFrames: true).frameCount, 16)
+        // Against the synthetic ground truth: steadier than the proxy and closer to the truth.
+        let compare = try nicer(["compare", "--target", clip + "/target.mkv", "--mask", clip + "/masks", "--truth", clip + "/gt.mkv",
+                                 "--proxy", "gt=\(clip)/gt.mkv", "--proxy", "proxy=\(clip)/proxy.mkv", "--proxy", "refined=\(out)/refined.mp4",
+                                 "--flow", "fast", "--out", dir.file("compare")])
+        XCTAssertEqual(compare.status, 0, compare.stderr)
+        let scores = try JSONDecoder().decode(Compare.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("compare/compare.json"))))
+        let by = Dictionary(uniqueKeysWithValues: scores.proxies.map { ($0.name, $0) })
+        XCTAssertLessThan(by["refined"]!.mean, 1.3 * by["gt"]!.mean)
+        XCTAssertGreaterThan(by["refined"]!.truthPSNR!, by["proxy"]!.truthPSNR! + 3)
+    }
+
+    /// σ is high where the proxy has outlier blocks and collapsed mouths (the manifest says where).
+    func testSigmaIsHighAtOutlierBlocksAndCollapsedMouths() throws {
+        struct Crops: Decodable { struct Box: Decodable { let x: Double; let y: Double; let side: Double }; let size: Int; let boxes: [Box] }
+        let dir = try TempDirectory()
+        let clip = try synth(dir, seed: 5, frames: 16, size: "64x64", faults: "none,blocks=0.4,mouth=0.5")
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "30", "--fixed-epochs", "--learning-rate", "1e-3", "--sigma-video", "--features", "pixel"] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let manifest = try Manifest.load(from: clip + "/manifest.json")
+        let crops = try JSONDecoder().decode(Crops.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/crops.json")))
+        let reader = try VideoReader(path: out + "/sigma.mp4")
+        var values: [String: [Double]] = [:]
+        for record in manifest.frames {
+            guard let sigma = try reader.nextFrame() else { break }
+            let mask = try PNG.read(clip + String(format: "/masks/%06d.png", record.index)).image8
+            let box = crops.boxes[record.index], n = Double(crops.size)
+            for v in 0..<crops.size {
+                for u in 0..<crops.size {
+                    // Crop pixel → frame pixel.
+                    let fx = Int((box.x - box.side / 2 + (Double(u) + 0.5) * box.side / n).rounded(.down))
+                    let fy = Int((box.y - box.side / 2 + (Double(v) + 0.5) * box.side / n).rounded(.down))
+                    guard fx >= 0, fy >= 0, fx < mask.width, fy < mask.height, mask.pixels[fy * mask.width + fx] > 128 else { continue }
+                    let fault = record.regions.first { r in
+                        (r.fault == "blocks" || r.fault == "mouth") && fx >= r.box[0] + 1 && fx <= r.box[2] - 1 && fy >= r.box[1] + 1 && fy <= r.box[3] - 1
+                    }?.fault ?? "clean"
+                    values[fault, default: []].append(Double(sigma.pixels[(v * sigma.width + u) * 3]))
+                }
+            }
+        }
+        func mean(_ k: String) -> Double { values[k].map { $0.reduce(0, +) / Double($0.count) } ?? 0 }
+        XCTAssertFalse(values["blocks", default: []].isEmpty || values["mouth", default: []].isEmpty, "the clip should have both faults")
+        XCTAssertGreaterThan(mean("blocks"), 1.3 * mean("clean"), "sigma: blocks \(mean("blocks")), clean face \(mean("clean"))")
+        XCTAssertGreaterThan(mean("mouth"), 1.3 * mean("clean"), "sigma: collapsed mouths \(mean("mouth")), clean face \(mean("clean"))")
+    }
+
+    /// Kill during training, then --resume: no more than one epoch is redone and the curve
+    /// continues exactly as an uninterrupted run's.
+    func testResumeAfterKillFinishesLikeAnUninterruptedRun() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 10)
+        let args = ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
+                    "--epochs", "6", "--fixed-epochs", "--features", "pixel", "--learning-rate", "1e-3"] + small
+        let whole = try nicer(args + ["-o", dir.file("whole")])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try nicerPath())
+        process.arguments = args + ["-o", dir.file("killed")]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let state = dir.file("killed/.work/segment-0/state.json")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let data = FileManager.default.contents(atPath: state),
+               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let epochs = json["epochs"] as? [Any], epochs.count >= 3 {
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.interrupt()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("killed/refined.mp4")), "a killed run must not leave a video")
+
+        let resumed = try nicer(args + ["-o", dir.file("killed"), "--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming after epoch"), resumed.stderr)
+        let a = try report(dir.file("whole/report.json")).segments[0].curve, b = try report(dir.file("killed/report.json")).segments[0].curve
+        XCTAssertEqual(a.map(\.epoch), b.map(\.epoch))
+        for (x, y) in zip(a, b) {
+            XCTAssertEqual(x.loss, y.loss, accuracy: 1e-4 * abs(x.loss) + 1e-6, "epoch \(x.epoch)")
+            XCTAssertEqual(x.fidelity, y.fidelity, accuracy: 0.01, "epoch \(x.epoch)")
+        }
+    }
+
+    func testBadInputGivesAClearErrorAndNoOutput() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 12)
+        let short = try synth(dir, seed: 2, frames: 9)
+        // Frame counts differ: both files named, nothing written; --align trims instead.
+        let mismatch = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", short + "/proxy.mkv", "--mask", "swap",
+                                  "-o", dir.file("m"), "--epochs", "1"] + small)
+        XCTAssertEqual(mismatch.status, 3, mismatch.stderr)
+        XCTAssertTrue(mismatch.stderr.contains("12 frames") && mismatch.stderr.contains("9") && mismatch.stderr.contains("--align"), mismatch.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("m/refined.mp4")))
+        let aligned = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", short + "/proxy.mkv", "--mask", "swap",
+                                 "-o", dir.file("a"), "--epochs", "1", "--align", "--features", "pixel"] + small)
+        XCTAssertEqual(aligned.status, 0, aligned.stderr)
+        XCTAssertEqual(try VideoInfo.probe(path: dir.file("a/refined.mp4"), countFrames: true).frameCount, 9)
+        // Unreadable proxy.
+        try Data("not a video".utf8).write(to: URL(fileURLWithPath: dir.file("bad.mp4")))
+        let unreadable = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", dir.file("bad.mp4"), "-o", dir.file("u")] + small)
+        XCTAssertEqual(unreadable.status, 3, unreadable.stderr)
+        XCTAssertTrue(unreadable.stderr.contains("bad.mp4"), unreadable.stderr)
+        // No face for landmark regions (synthetic faces are not human enough for the detector).
+        let noFace = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", "landmarks",
+                                "-o", dir.file("f"), "--epochs", "1"] + small)
+        XCTAssertEqual(noFace.status, 3, noFace.stderr)
+        XCTAssertTrue(noFace.stderr.contains("no face"), noFace.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("f/refined.mp4")))
+        // Output folder that cannot be made (its parent is a file): a failure, not bad input.
+        let blocked = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", "swap",
+                                 "-o", clip + "/manifest.json/out", "--epochs", "1"] + small)
+        XCTAssertEqual(blocked.status, 1, blocked.stderr)
+        // Bad options are usage errors.
+        let usage = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "-o", dir.file("x"), "--size", "100"])
+        XCTAssertEqual(usage.status, 2, usage.stderr)
+    }
+}
