@@ -125,6 +125,9 @@ final class EncodedVideoSink {
     private let packet: Packet
     private let scaler: Scaler
     private var audio: AudioPassthrough?
+    /// Set when a failed init already released the muxer: Swift runs deinit for an init that
+    /// throws after every stored property is set, and the muxer must not be freed twice.
+    private var released = false
 
     init(temporaryPath: String, finalPath: String, width: Int, height: Int, options: VideoWriterOptions) throws {
         path = finalPath
@@ -216,14 +219,17 @@ final class EncodedVideoSink {
                         path: finalPath, kind: .output)
             try ffCheck(avformat_write_header(context, nil), "avformat_write_header", path: finalPath, kind: .output)
         } catch {
-            // deinit does not run for a failed init: release the muxer here.
+            // deinit runs only if every stored property was set before the throw; release here
+            // and mark it, so neither path frees the muxer twice.
             if context.pointee.pb != nil { avio_closep(&context.pointee.pb) }
             avformat_free_context(context)
+            released = true
             throw error
         }
     }
 
     deinit {
+        guard !released else { return }
         if context.pointee.pb != nil { avio_closep(&context.pointee.pb) }
         avformat_free_context(context)
     }

@@ -14,7 +14,18 @@ public import Tensor
 /// proxy is an outlier (a block, a collapsed mouth) the fit cannot follow it, |·| stays large and
 /// the network learns to raise s there, down-weighting it: aleatoric uncertainty (Kendall & Gal).
 /// Without uncertainty every term is a plain mean L1 and s gets no gradient.
+/// A further loss term on the refined RGB crop: where the 3D face prior's albedo, shape and
+/// detail losses plug in. `evaluate` returns the term's (weighted) value and adds its gradient
+/// with respect to the RGB crop [1, 3, h, w] into `dRGB`.
+public protocol RefineLossTerm: AnyObject {
+    var name: String { get }
+    func evaluate(rgb: Tensor, frame: Int, dRGB: Tensor) -> Float
+}
+
 public final class NICeLoss {
+    /// Extra terms (the 3D prior's), evaluated after the perceptual ones.
+    public var extraTerms: [RefineLossTerm] = []
+
     let pixelWeight: Float
     let featureWeights: [Float]
     let uncertainty: Bool
@@ -43,7 +54,8 @@ public final class NICeLoss {
     /// d loss / d output into `gradient` (same shape as output). Returns the total and each term.
     /// `region` (h·w values in [0, 1], optional) weights positions: the mean becomes a weighted
     /// mean, so the fit spends itself on the face and not on background it never pastes.
-    public func evaluate(output: Tensor, reference: Tensor, gradient: Tensor, region: [Float]? = nil) -> (total: Float, terms: [Float]) {
+    public func evaluate(output: Tensor, reference: Tensor, gradient: Tensor, region: [Float]? = nil,
+                         frame: Int = 0) -> (total: Float, terms: [Float]) {
         let h = output.shape.h, w = output.shape.w, plane = h * w
         precondition(output.shape == Shape(1, 4, h, w) && reference.shape == Shape(1, 3, h, w) && gradient.shape == output.shape)
         gradient.fill(0)
@@ -58,12 +70,21 @@ public final class NICeLoss {
                 gradient.pointer[3 * plane + i] = dBounded[i] * (1 - t * t)
             }
         }
-        return bounded.withUnsafeMutableBufferPointer { sBuffer in
+        var result = bounded.withUnsafeMutableBufferPointer { sBuffer in
             dBounded.withUnsafeMutableBufferPointer { dsBuffer in
                 terms(output: output, reference: reference, gradient: gradient, region: region,
                       s: sBuffer.baseAddress!, ds: dsBuffer.baseAddress!)
             }
         }
+        if !extraTerms.isEmpty {
+            let rgb = Tensor(Shape(1, 3, output.shape.h, output.shape.w), values: Array(output.values[0..<(3 * plane)]))
+            let dRGB = Tensor(rgb.shape)
+            dRGB.fill(0)
+            for term in extraTerms { result.terms.append(term.evaluate(rgb: rgb, frame: frame, dRGB: dRGB)) }
+            for i in 0..<(3 * plane) { gradient.pointer[i] += dRGB.pointer[i] }
+            result.total = result.terms.reduce(0, +)
+        }
+        return result
     }
 
     /// Bound of the log-variance (σ between e^(−3) and e^3 in the loss).

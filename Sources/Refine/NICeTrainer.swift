@@ -97,6 +97,17 @@ final class NICeTrainer {
         }
         let half = crops.targets.map { halve($0) }, halfProxies = crops.proxies.map { halve($0) }
         let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = crops.masks.map { Self.trainingRegion(halve($0)) }
+        let fitStart = Date(), startEpoch = state.epochs.count
+        var stepsDone = 0
+        let stepsPerEpoch = max(1, Int((Double(crops.count) * options.frameFraction).rounded(.up)))
+        // Remaining time at the cap: fine steps cost about 4× coarse ones (4× the pixels).
+        func eta(_ epoch: Int) -> Double {
+            guard stepsDone > 0 else { return 0 }
+            let cost = { (e: Int) -> Double in e < self.coarseEpochs ? 1 : 4 }
+            let spent = (startEpoch..<epoch).reduce(0.0) { $0 + cost($1) } * Double(stepsPerEpoch) + cost(epoch) * Double(stepsDone % stepsPerEpoch)
+            let left = (epoch..<options.epochs).reduce(0.0) { $0 + cost($1) } * Double(stepsPerEpoch) - cost(epoch) * Double(stepsDone % stepsPerEpoch)
+            return spent > 0 ? Date().timeIntervalSince(fitStart) / spent * left : 0
+        }
         while state.epochs.count < options.epochs, state.stopReason == nil {
             let epoch = state.epochs.count
             let start = Date()
@@ -108,10 +119,11 @@ final class NICeTrainer {
             var total = 0.0, finite = 0
             for (k, t) in order.enumerated() {
                 let value = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
-                                 region: coarse ? halfRegions[t] : regions[t])
+                                 region: coarse ? halfRegions[t] : regions[t], frame: t)
                 if value.isFinite { total += Double(value); finite += 1 }
-                progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f", epoch + 1, options.epochs, coarse ? " (half res)" : "",
-                                 k + 1, order.count, total / Double(max(finite, 1))))
+                stepsDone += 1
+                progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
+                                 coarse ? " (half res)" : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
             }
             let (eStab, fidelity) = monitor()
             var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
@@ -159,11 +171,11 @@ final class NICeTrainer {
     }
 
     /// One Adam step on one frame; returns the loss.
-    func step(input: Image8, reference: Image8, region: [Float]) -> Float {
+    func step(input: Image8, reference: Image8, region: [Float], frame: Int) -> Float {
         let x = tensor(input), r = tensor(reference)
         let y = output(x)
         let g = Tensor(y.shape)
-        let (value, _) = loss.evaluate(output: y, reference: r, gradient: g, region: region)
+        let (value, _) = loss.evaluate(output: y, reference: r, gradient: g, region: region, frame: frame)
         // A non-finite loss (a diverging step) must not reach Adam's moments: skip the step.
         guard value.isFinite, g.values.allSatisfy(\.isFinite) else { return .nan }
         network.parameters.zeroGradients()

@@ -276,7 +276,9 @@ public enum RefineJob {
     static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, regions: FaceRegions, boxes: [CropBox],
                             crops: ClipCrops, refined: [[Float]], sigma: [[Float]], progress: (String) -> Void) throws -> Written {
         let out = inputs.output, n = options.size
-        let video = out + "/refined.mp4"
+        // MP4 unless the proxy's audio cannot go into one (FLAC, PCM, …): then Matroska, which takes any.
+        let mp4Audio: Set<String> = ["aac", "mp3", "alac", "ac3", "eac3", "opus"]
+        let video = out + (clip.proxy.audio.map { mp4Audio.contains($0.codec) } == false ? "/refined.mkv" : "/refined.mp4")
         let writer = try VideoWriter(path: video, width: clip.target.width, height: clip.target.height,
                                      options: VideoWriterOptions(encoding: .h264(crf: options.crf, preset: "medium"), fps: clip.target.fps,
                                                                  audioSource: clip.proxy.hasAudio ? clip.proxy.path : nil,

@@ -8,7 +8,8 @@ struct RefineCommand: ParsableCommand {
         commandName: "refine",
         abstract: "Remove the flicker of a face swap: fit NICe's network to the clip, paste the refined face back, report e_stab before and after.",
         discussion: """
-            Writes OUT/refined.mp4 (target frames with the refined face pasted in, the proxy's audio), \
+            Writes OUT/refined.mp4 (target frames with the refined face pasted in, the proxy's audio; .mkv when \
+            that audio cannot go into MP4), \
             OUT/report.json and OUT/report.html (e_stab of proxy and refined on the target's flow, fidelity, \
             face measures, training curves, prior and features used, timings), OUT/config.json (resolved \
             options), OUT/preview.mp4 (target | proxy | refined | sigma crops), OUT/masks/ (the face masks \
@@ -67,6 +68,12 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("segment-length"), help: "Longest clip fitted at once; longer ones go in overlapping segments (16...100000).")
     var segmentLength = 300
 
+    @Option(name: .customLong("pixel-weight"), help: "Weight of the pixel L1 term (>= 0).")
+    var pixelWeight: Float = 1
+
+    @Option(name: .customLong("feature-weights"), help: "Weights of the identity stages stem,32,64,128,256 (comma separated, >= 0).")
+    var featureWeights = "0.5,0.5,0.25,0.1,0.05"
+
     @Flag(name: .customLong("no-uncertainty"), help: "Plain L1 losses without the predicted sigma (ablation).")
     var noUncertainty = false
 
@@ -95,6 +102,8 @@ struct RefineCommand: ParsableCommand {
         o.segmentLength = segmentLength
         o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
         o.uncertainty = !noUncertainty
+        o.pixelWeight = pixelWeight
+        o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
         o.seed = seed
         return o
@@ -124,6 +133,6 @@ struct RefineCommand: ParsableCommand {
             print("segment \(k + 1) (frames \(s.frames[0])…\(s.frames[1])): best epoch \(s.bestEpoch.map(String.init) ?? "-"), \(s.stopReason ?? "")")
         }
         print("prior: \(report.prior)")
-        print("wrote \(out)/refined.mp4, report.json, report.html, config.json\(options.preview ? ", preview.mp4" : "")")
+        print("wrote \(report.output), report.json, report.html, config.json\(options.preview ? ", preview.mp4" : "")")
     }
 }

@@ -143,6 +143,28 @@ final class RefineCLITests: XCTestCase {
         }
     }
 
+    /// A clip longer than the segment length is fitted in overlapping segments (cross-faded), and
+    /// the proxy's audio track is carried into the refined video.
+    func testLongClipGoesInSegmentsAndKeepsTheProxyAudio() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 28)
+        // The proxy with a sine track muxed in (synth clips have no audio).
+        try ffmpeg(["-i", clip + "/proxy.mkv", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-map", "0:v", "-map", "1:a",
+                    "-c:v", "copy", "-c:a", "flac", "-shortest", dir.file("proxy-audio.mkv")])
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", dir.file("proxy-audio.mkv"), "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "2", "--features", "pixel", "--segment-length", "16"] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        struct Segments: Decodable { struct Segment: Decodable { let frames: [Int] }; let segments: [Segment] }
+        let r = try JSONDecoder().decode(Segments.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/report.json")))
+        // 28 frames, segments of 16 overlapping by 8.
+        XCTAssertEqual(r.segments.map(\.frames), [[0, 15], [8, 23], [16, 27]])
+        // FLAC cannot go into MP4, so the refined video is Matroska.
+        let info = try VideoInfo.probe(path: out + "/refined.mkv", countFrames: true)
+        XCTAssertEqual(info.frameCount, 28)
+        XCTAssertTrue(info.hasAudio, "the proxy's audio must be kept")
+    }
+
     func testBadInputGivesAClearErrorAndNoOutput() throws {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 12)
