@@ -32,6 +32,20 @@ final class AudioPassthroughTests: XCTestCase {
         XCTAssertEqual(after.crc, before.crc, "audio payload changed: it was re-encoded or cut")
     }
 
+    /// FLAC cannot go into MP4: the writer fails with an error naming the call, leaves no
+    /// temporary behind, and does not free the muxer twice (this used to crash).
+    func testAudioTheContainerCannotHoldIsAnErrorNotACrash() throws {
+        let dir = try TempDirectory()
+        let source = dir.file("flac.mkv")
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+                    "-t", "1", "-c:v", "ffv1", "-c:a", "flac", source])
+        XCTAssertThrowsError(try VideoWriter(path: dir.file("out.mp4"), width: 64, height: 48,
+                                             options: .init(encoding: .h264(crf: 20, preset: "ultrafast"), audioSource: source))) { error in
+            XCTAssertTrue(String(describing: error).contains("avformat_write_header"), String(describing: error))
+        }
+        XCTAssertEqual(dir.contents().sorted(), ["flac.mkv"])
+    }
+
     func testAudioSourceWithoutAudioIsABadInput() throws {
         let dir = try TempDirectory()
         let silent = dir.file("silent.mkv")
