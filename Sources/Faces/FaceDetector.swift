@@ -65,6 +65,30 @@ public final class FaceDetector {
         return nonMaximumSuppression(candidates(scores, pyramid, threshold: threshold))
     }
 
+    /// Faces in a large frame, detected on a copy shrunk by a whole factor until its longer side is
+    /// at most `maxSide` (a box average), boxes scaled back: on 1080p video the detector then costs
+    /// a quarter, and faces still need only about 80·factor pixels.
+    public func detect(_ image: Image8, threshold: Float = 0, maxSide: Int) -> [FaceDetection] {
+        let factor = max(1, (max(image.width, image.height) + maxSide - 1) / maxSide)
+        guard factor > 1 else { return detect(image, threshold: threshold) }
+        let w = image.width / factor, h = image.height / factor, ch = image.channels
+        var small = Image8(width: w, height: h, channels: ch)
+        for y in 0..<h {
+            for x in 0..<w {
+                for c in 0..<ch {
+                    var sum = 0
+                    for dy in 0..<factor { for dx in 0..<factor { sum += Int(image.pixels[((y * factor + dy) * image.width + x * factor + dx) * ch + c]) } }
+                    small.pixels[(y * w + x) * ch + c] = UInt8(sum / (factor * factor))
+                }
+            }
+        }
+        return detect(small, threshold: threshold).map { d in
+            let b = d.box
+            return FaceDetection(box: FaceBox(left: b.left * factor, top: b.top * factor, right: (b.right + 1) * factor - 1,
+                                              bottom: (b.bottom + 1) * factor - 1), confidence: d.confidence)
+        }
+    }
+
     /// The tiled pyramid as a [1, 3, H, W] tensor of (value − channel mean) / 256, zero between levels.
     func input(_ image: Image8, _ pyramid: TiledPyramid) -> Tensor {
         let x = Tensor(Shape(1, 3, pyramid.height, pyramid.width))

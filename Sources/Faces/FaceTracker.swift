@@ -21,6 +21,8 @@ public struct FaceTrackerOptions: Codable, Equatable, Sendable {
     public var matchIoU = 0.3
     /// Frames a track is followed without any detection confirming it before it is dropped.
     public var maxFollow = 25
+    /// Detect on a copy shrunk (by a whole factor) to at most this longer side (160…8192).
+    public var detectionMaxSide = 1024
 
     public init() {}
 }
@@ -52,7 +54,7 @@ public final class FaceTracker {
     public func next(_ frame: Image8) -> FaceObservation? {
         defer { frameIndex += 1 }
         if last == nil || frameIndex % options.detectEvery == 0 {
-            let detections = detector.detect(frame, threshold: options.threshold)
+            let detections = detector.detect(frame, threshold: options.threshold, maxSide: options.detectionMaxSide)
             detectorRuns += 1
             if let chosen = choose(detections) {
                 followed = 0

@@ -150,7 +150,8 @@ public enum RefineJob {
         // Scores over the whole clip: both videos on the target's flow and the same masks.
         let (comparison, worst) = try timed("scoring") {
             try Comparison.run(target: inputs.target, proxies: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
-                               mask: .folder(outputs.masks), preset: .medium, trim: inputs.align) { done, total in
+                               mask: .folder(outputs.masks), preset: DISOpticalFlow.Preset(rawValue: options.scoringFlow) ?? .fast,
+                               trim: inputs.align) { done, total in
                 progress("scoring \(done)/\(total)")
             }
         }
