@@ -55,7 +55,7 @@ public struct FaceChip: Sendable {
     /// chips then differ slightly from dlib's).
     public func extract(from image: Image8) -> Image8 {
         let factor = scale > 2 ? Int(scale) : 1
-        let source = factor > 1 ? boxAverage(image, factor) : image
+        let source = factor > 1 && image.width / factor > 1 && image.height / factor > 1 ? boxShrink(image, factor) : image
         let shift = factor > 1 ? 0.5 / Double(factor) - 0.5 : 0  // box centres sit between the source pixels
         var chip = Image8(width: size, height: size, channels: 3)
         for r in 0..<size {
@@ -75,22 +75,6 @@ public struct FaceChip: Sendable {
             }
         }
         return chip
-    }
-
-    private func boxAverage(_ image: Image8, _ k: Int) -> Image8 {
-        let w = image.width / k, h = image.height / k, ch = image.channels
-        guard w > 1, h > 1 else { return image }
-        var out = Image8(width: w, height: h, channels: ch)
-        for y in 0..<h {
-            for x in 0..<w {
-                for c in 0..<ch {
-                    var sum = 0
-                    for dy in 0..<k { for dx in 0..<k { sum += Int(image.pixels[((y * k + dy) * image.width + x * k + dx) * ch + c]) } }
-                    out.pixels[(y * w + x) * ch + c] = UInt8((sum + k * k / 2) / (k * k))
-                }
-            }
-        }
-        return out
     }
 
     static let template5: [(Double, Double)] = [

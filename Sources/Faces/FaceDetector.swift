@@ -71,18 +71,7 @@ public final class FaceDetector {
     public func detect(_ image: Image8, threshold: Float = 0, maxSide: Int) -> [FaceDetection] {
         let factor = max(1, (max(image.width, image.height) + maxSide - 1) / maxSide)
         guard factor > 1 else { return detect(image, threshold: threshold) }
-        let w = image.width / factor, h = image.height / factor, ch = image.channels
-        var small = Image8(width: w, height: h, channels: ch)
-        for y in 0..<h {
-            for x in 0..<w {
-                for c in 0..<ch {
-                    var sum = 0
-                    for dy in 0..<factor { for dx in 0..<factor { sum += Int(image.pixels[((y * factor + dy) * image.width + x * factor + dx) * ch + c]) } }
-                    small.pixels[(y * w + x) * ch + c] = UInt8(sum / (factor * factor))
-                }
-            }
-        }
-        return detect(small, threshold: threshold).map { d in
+        return detect(boxShrink(image, factor), threshold: threshold).map { d in
             let b = d.box
             return FaceDetection(box: FaceBox(left: b.left * factor, top: b.top * factor, right: (b.right + 1) * factor - 1,
                                               bottom: (b.bottom + 1) * factor - 1), confidence: d.confidence)
@@ -148,4 +137,22 @@ public final class FaceDetector {
         }
         return kept.map { FaceDetection(box: FaceBox(left: $0.left, top: $0.top, right: $0.right, bottom: $0.bottom), confidence: $1) }
     }
+}
+
+/// The image shrunk by a whole factor, each pixel the rounded mean of a factor×factor box
+/// (trailing rows and columns dropped).
+func boxShrink(_ image: Image8, _ k: Int) -> Image8 {
+    let w = image.width / k, h = image.height / k, ch = image.channels
+    guard k > 1, w >= 1, h >= 1 else { return image }
+    var out = Image8(width: w, height: h, channels: ch)
+    for y in 0..<h {
+        for x in 0..<w {
+            for c in 0..<ch {
+                var sum = 0
+                for dy in 0..<k { for dx in 0..<k { sum += Int(image.pixels[((y * k + dy) * image.width + x * k + dx) * ch + c]) } }
+                out.pixels[(y * w + x) * ch + c] = UInt8((sum + k * k / 2) / (k * k))
+            }
+        }
+    }
+    return out
 }

@@ -1,56 +1,9 @@
 public import Tensor
 
-/// Max over 2×2 windows, stride 2 (odd trailing rows/columns dropped, as PyTorch does).
-/// [N, C, H, W] → [N, C, H/2, W/2]
-public final class MaxPool2: Layer {
-    public let name: String
-    public var computesInputGradient = true
-    private var inputShape = Shape(0, 0, 0, 0)
-    private var argmax: [Int32] = []
-    private var output = Reusable()
-    private var dInput = Reusable()
-
-    public init(_ name: String) { self.name = name }
-
-    public func forward(_ inputs: [Tensor]) -> Tensor {
-        let x = inputs[0], s = x.shape
-        inputShape = s
-        let y = output.get(Shape(s.n, s.c, s.h / 2, s.w / 2))
-        if argmax.count != y.count { argmax = Array(repeating: 0, count: y.count) }
-        let oh = y.shape.h, ow = y.shape.w
-        argmax.withUnsafeMutableBufferPointer { best in
-            for plane in 0..<(s.n * s.c) {
-                let src = x.pointer + plane * s.plane, dst = y.pointer + plane * oh * ow
-                for oy in 0..<oh {
-                    for ox in 0..<ow {
-                        let topLeft = (2 * oy) * s.w + 2 * ox
-                        var index = topLeft
-                        var value = src[topLeft]
-                        // First maximum wins on ties, in PyTorch's scan order.
-                        if src[topLeft + 1] > value { value = src[topLeft + 1]; index = topLeft + 1 }
-                        if src[topLeft + s.w] > value { value = src[topLeft + s.w]; index = topLeft + s.w }
-                        if src[topLeft + s.w + 1] > value { value = src[topLeft + s.w + 1]; index = topLeft + s.w + 1 }
-                        dst[oy * ow + ox] = value
-                        best[plane * oh * ow + oy * ow + ox] = Int32(index)
-                    }
-                }
-            }
-        }
-        return y
-    }
-
-    public func backward(_ dOutput: Tensor) -> [Tensor] {
-        let dx = dInput.get(inputShape)
-        dx.fill(0)
-        let outPlane = dOutput.shape.plane
-        argmax.withUnsafeBufferPointer { best in
-            for plane in 0..<(inputShape.n * inputShape.c) {
-                let dst = dx.pointer + plane * inputShape.plane, dy = dOutput.pointer + plane * outPlane
-                for i in 0..<outPlane { dst[Int(best[plane * outPlane + i])] += dy[i] }
-            }
-        }
-        return [dx]
-    }
+/// Max over 2×2 windows, stride 2 (odd trailing rows/columns dropped, as PyTorch does; the first
+/// maximum in PyTorch's scan order wins ties). [N, C, H, W] → [N, C, H/2, W/2]
+public final class MaxPool2: MaxPool {
+    public init(_ name: String) { super.init(name, kernel: 2, stride: 2) }
 }
 
 /// Mean over k×k windows, stride k (trailing remainder dropped). [N, C, H, W] → [N, C, H/k, W/k]
@@ -106,7 +59,7 @@ public final class AveragePool: Layer {
 
 /// Max over k×k windows at stride s, no padding (dlib's max_pool<k,k,s,s>): [N, C, H, W] →
 /// [N, C, (H − k)/s + 1, (W − k)/s + 1]. The first maximum in scan order takes the gradient.
-public final class MaxPool: Layer {
+public class MaxPool: Layer {
     public let name: String
     public let kernel: Int
     public let stride: Int
