@@ -1,6 +1,6 @@
 import Faces
 import Foundation
-public import Media
+import Media
 import Tensor
 
 /// What `nicer faces` does and writes; every field has a default and a range.

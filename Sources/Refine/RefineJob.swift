@@ -1,7 +1,7 @@
 import Faces
 import Flow
 import Foundation
-public import Media
+import Media
 import Reports
 import Stability
 import Tensor
