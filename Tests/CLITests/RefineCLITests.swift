@@ -108,7 +108,7 @@ final class RefineCLITests: XCTestCase {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 10)
         let args = ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
-                    "--epochs", "6", "--fixed-epochs", "--features", "pixel", "--learning-rate", "1e-3"] + small
+                    "--epochs", "12", "--fixed-epochs", "--features", "pixel", "--learning-rate", "1e-3"] + small
         let whole = try nicer(args + ["-o", dir.file("whole")])
         XCTAssertEqual(whole.status, 0, whole.stderr)
 
@@ -127,9 +127,12 @@ final class RefineCLITests: XCTestCase {
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        process.interrupt()
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        struct Saved: Decodable { let epochs: [RefineCLITests.Report.Segment.Epoch] }
+        let savedEpochs = try JSONDecoder().decode(Saved.self, from: Data(contentsOf: URL(fileURLWithPath: state))).epochs.count
+        XCTAssertGreaterThanOrEqual(savedEpochs, 3)
+        XCTAssertLessThan(savedEpochs, 12, "the kill came after training ended; the test proves nothing")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("killed/refined.mp4")), "a killed run must not leave a video")
 
         let resumed = try nicer(args + ["-o", dir.file("killed"), "--resume"])
