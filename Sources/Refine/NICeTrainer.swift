@@ -132,7 +132,10 @@ final class NICeTrainer {
             record.score = Self.score(record, proxyEStab: state.proxyEStab, targetEStab: state.targetEStab)
             state.epochs.append(record)
             try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: latest)
-            let bestSoFar = state.bestEpoch.map { state.epochs[$0 - 1].score } ?? -.infinity
+            // Coarse epochs are rendered at a resolution they were not trained at: once the fine
+            // phase starts, the best is chosen among fine epochs only.
+            let firstFine = !coarse && epoch == coarseEpochs
+            let bestSoFar = firstFine ? -.infinity : state.bestEpoch.map { state.epochs[$0 - 1].score } ?? -.infinity
             if record.score > bestSoFar {
                 state.bestEpoch = record.epoch
                 try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best)
