@@ -141,7 +141,7 @@ public final class FaceDetector {
 
 /// The image shrunk by a whole factor, each pixel the rounded mean of a factor×factor box
 /// (trailing rows and columns dropped).
-func boxShrink(_ image: Image8, _ k: Int) -> Image8 {
+public func boxShrink(_ image: Image8, _ k: Int) -> Image8 {
     let w = image.width / k, h = image.height / k, ch = image.channels
     guard k > 1, w >= 1, h >= 1 else { return image }
     var out = Image8(width: w, height: h, channels: ch)

@@ -107,7 +107,7 @@ public enum FaceMask {
     }
 
     /// Separable box blur of radius r (border replicated).
-    static func boxBlur(_ mask: [Float], radius r: Int, width: Int, height: Int) -> [Float] {
+    public static func boxBlur(_ mask: [Float], radius r: Int, width: Int, height: Int) -> [Float] {
         func pass(_ src: [Float], step: Int, lanes: Int, laneStride: Int, length: Int) -> [Float] {
             var out = src
             let scale = 1 / Float(2 * r + 1)

@@ -70,8 +70,8 @@ final class FaceRegions {
             mask[i] = d > 12 ? 1 : 0
         }
         let radius = max(1, Int(feather * Double(min(w, h)) / 4))
-        mask = boxBlur(mask, radius: radius, width: w, height: h).map { $0 > 0.2 ? 1 : 0 }  // close small holes
-        return boxBlur(boxBlur(mask, radius: radius, width: w, height: h), radius: radius, width: w, height: h)
+        mask = FaceMask.boxBlur(mask, radius: radius, width: w, height: h).map { $0 > 0.2 ? 1 : 0 }  // close small holes
+        return FaceMask.boxBlur(FaceMask.boxBlur(mask, radius: radius, width: w, height: h), radius: radius, width: w, height: h)
     }
 
     /// Robust bounding box of a mask: the 2nd–98th percentile of the on pixels' coordinates.
@@ -83,28 +83,4 @@ final class FaceRegions {
         func pick(_ v: [Int], _ q: Double) -> Double { Double(v[min(v.count - 1, Int(q * Double(v.count - 1)))]) }
         return (pick(xs, 0.02), pick(ys, 0.02), pick(xs, 0.98), pick(ys, 0.98))
     }
-}
-
-/// Separable box blur with edge clamping.
-func boxBlur(_ values: [Float], radius r: Int, width w: Int, height h: Int) -> [Float] {
-    guard r > 0 else { return values }
-    var tmp = values, out = values
-    let norm = 1 / Float(2 * r + 1)
-    for y in 0..<h {
-        var sum: Float = 0
-        for k in -r...r { sum += values[y * w + min(max(k, 0), w - 1)] }
-        for x in 0..<w {
-            tmp[y * w + x] = sum * norm
-            sum += values[y * w + min(x + r + 1, w - 1)] - values[y * w + max(x - r, 0)]
-        }
-    }
-    for x in 0..<w {
-        var sum: Float = 0
-        for k in -r...r { sum += tmp[min(max(k, 0), h - 1) * w + x] }
-        for y in 0..<h {
-            out[y * w + x] = sum * norm
-            sum += tmp[min(y + r + 1, h - 1) * w + x] - tmp[max(y - r, 0) * w + x]
-        }
-    }
-    return out
 }

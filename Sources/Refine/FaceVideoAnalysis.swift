@@ -137,12 +137,7 @@ public enum FaceVideoAnalysis {
         // Smoothed points are scored at sub-pixel precision (×16 fixed point keeps the integer metric).
         let fine = smoothed.map { $0?.map { Landmark(x: Int(($0.x * 16).rounded()), y: Int(($0.y * 16).rounded())) } }
         let descriptors = frames.compactMap(\.descriptor)
-        var consistency: Double?
-        if let first = descriptors.first {
-            var mean = [Float](repeating: 0, count: first.count)
-            for d in descriptors { for i in d.indices { mean[i] += d[i] / Float(descriptors.count) } }
-            consistency = descriptors.reduce(0.0) { $0 + Double(FaceIdentity.cosine($1, mean)) } / Double(descriptors.count)
-        }
+        let consistency = descriptors.isEmpty ? nil : FaceComparison.consistency(descriptors)
         return FaceAnalysisSummary(
             frames: frames.count, framesWithFace: present.count, detectorRuns: detectorRuns,
             jitterRaw: jitter(raw), jitterSmoothed: jitter(fine),

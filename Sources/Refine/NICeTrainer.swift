@@ -95,8 +95,8 @@ final class NICeTrainer {
             state.proxyEStab = meanEStab(crops.proxies)
             state.targetEStab = meanEStab(crops.targets)
         }
-        let half = crops.targets.map { halve($0) }, halfProxies = crops.proxies.map { halve($0) }
-        let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = crops.masks.map { Self.trainingRegion(halve($0)) }
+        let half = crops.targets.map { boxShrink($0, 2) }, halfProxies = crops.proxies.map { boxShrink($0, 2) }
+        let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = crops.masks.map { Self.trainingRegion(boxShrink($0, 2)) }
         let fitStart = Date(), startEpoch = state.epochs.count
         var stepsDone = 0
         let stepsPerEpoch = max(1, Int((Double(crops.count) * options.frameFraction).rounded(.up)))
@@ -169,7 +169,7 @@ final class NICeTrainer {
     static func trainingRegion(_ mask: Image8) -> [Float] {
         let n = mask.width, radius = max(1, n / 16)
         let on = mask.pixels.map { Float($0) > 12 ? Float(1) : 0 }
-        let grown = boxBlur(on, radius: radius, width: n, height: mask.height).map { $0 > 0.01 ? Float(1) : 0 }
+        let grown = FaceMask.boxBlur(on, radius: radius, width: n, height: mask.height).map { $0 > 0.01 ? Float(1) : 0 }
         return grown.contains(1) ? grown : [Float](repeating: 1, count: grown.count)
     }
 
@@ -262,22 +262,6 @@ func interleave(_ planes: [Float], size n: Int) -> Image8 {
     var image = Image8(width: n, height: n, channels: 3)
     for i in 0..<plane { for c in 0..<3 { image.pixels[i * 3 + c] = quantize(planes[c * plane + i]) } }
     return image
-}
-
-/// 2×2 box average (the coarse phase's half-resolution crops).
-func halve(_ image: Image8) -> Image8 {
-    let w = image.width / 2, h = image.height / 2, ch = image.channels
-    var out = Image8(width: w, height: h, channels: ch)
-    for y in 0..<h {
-        for x in 0..<w {
-            for c in 0..<ch {
-                let s = Int(image.pixels[((2 * y) * image.width + 2 * x) * ch + c]) + Int(image.pixels[((2 * y) * image.width + 2 * x + 1) * ch + c])
-                    + Int(image.pixels[((2 * y + 1) * image.width + 2 * x) * ch + c]) + Int(image.pixels[((2 * y + 1) * image.width + 2 * x + 1) * ch + c])
-                out.pixels[(y * w + x) * ch + c] = UInt8((s + 2) / 4)
-            }
-        }
-    }
-    return out
 }
 
 /// A small seeded generator (shuffles must repeat exactly on resume).
