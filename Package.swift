@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Faces", targets: ["Faces"]),
         .library(name: "Synth", targets: ["Synth"]),
+        .library(name: "Face3D", targets: ["Face3D"]),
         .library(name: "Refine", targets: ["Refine"]),
     ],
     dependencies: [
@@ -39,13 +40,14 @@ let package = Package(
         .target(name: "Stability", dependencies: ["Flow", "Media", "Tensor"]),
         .target(name: "Reports", dependencies: []),
         .target(name: "Faces", dependencies: ["NeuralNet", "Tensor"]),
-        .target(name: "Refine", dependencies: ["Faces", "Media", "NeuralNet", "Flow", "Stability", "Reports", "Tensor"]),
+        .target(name: "Face3D", dependencies: ["Faces", "Tensor"]),
+        .target(name: "Refine", dependencies: ["Face3D", "Faces", "Media", "NeuralNet", "Flow", "Stability", "Reports", "Tensor"]),
 
         // MARK: - Command-line tool (argument parsing only)
         .executableTarget(
             name: "nicer",
             dependencies: [
-                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports", "Faces", "Refine",
+                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports", "Faces", "Face3D", "Refine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport"]),
         .testTarget(name: "FlowTests", dependencies: ["Flow", "Media", "NeuralNet", "Tensor", "TestSupport"]),
         .testTarget(name: "FacesTests", dependencies: ["Faces", "Media", "Tensor", "TestSupport"]),
+        .testTarget(name: "Face3DTests", dependencies: ["Face3D", "Faces", "Tensor", "TestSupport"]),
         .testTarget(name: "StabilityTests", dependencies: ["Stability", "Flow", "Synth", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor", "Synth", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Media", "Tensor", "TestSupport"]),
