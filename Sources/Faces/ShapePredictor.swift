@@ -41,6 +41,8 @@ public final class ShapePredictor {
 
     public let parts: Int
     let initialShape: [Float]
+    /// The cascade's starting shape: the training set's mean face, in unit box coordinates.
+    public var meanShape: [SIMD2<Double>] { (0..<parts).map { SIMD2(Double(initialShape[2 * $0]), Double(initialShape[2 * $0 + 1])) } }
     let cascades: [[Tree]]
     let anchors: [[Int]]
     let deltas: [[(Float, Float)]]

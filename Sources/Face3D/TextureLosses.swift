@@ -1,0 +1,235 @@
+import Foundation
+
+/// The 3D prior's image losses on a refined face crop, with geometry frozen per frame:
+///
+///     u = S·I                                  UV unwrap (bilinear gather; adjoint Sᵀ)
+///     α(I) = (W + λ·Δ)⁻¹ W (u ⊘ shading)       albedo: shading-free colour, smoothed by a
+///                                              membrane prior Δ (grid Laplacian) over the UV map
+///     δ(I) = ℓ − B(ℓ),  ℓ = log(luma(u) + ε)   detail: high-passed log-luminance
+///     L_albedo = w_a · mean_valid |α(I_o) − α(I_target)|²       skin tone follows the target (neck)
+///     L_detail = w_d · mean_valid (δ(I_o) − δ_ref)²             static detail of the identity
+///
+/// W marks the visible skin texels, shading = the target frame's 9-coefficient SH light on the
+/// frame's normals (normalised to mean 1), B a normalised box blur over valid texels. α is linear
+/// in I, so its gradient is exact through Sᵀ and one more solve with the same symmetric matrix;
+/// δ is exact through the log's derivative. δ_ref is the mean δ over reference images (the
+/// identity photos, else the proxy frames): the detail that stays put.
+public final class TextureLosses {
+    public struct Settings: Codable, Sendable {
+        public var albedoWeight: Double = 1
+        public var detailWeight: Double = 0.1
+        public var textureSize = 48
+        /// λ of the albedo's membrane prior (larger: smoother skin tone).
+        public var smoothness: Double = 4
+        public var blurRadius = 2
+        public init() {}
+    }
+
+    public struct Values: Sendable {
+        public var albedo: Double
+        public var detail: Double
+    }
+
+    static let lumaWeights = SIMD3<Double>(0.299, 0.587, 0.114)
+    static let logEpsilon = 0.02
+
+    public let settings: Settings
+    let surfaces: [FaceSurface]
+    /// The target crop of a frame at a size, channel-planar RGB in [0, 1].
+    let target: (Int, Int) -> [Float]
+    private var frames: [Int: FrameState] = [:]
+    private var detailReference: (values: [Double], valid: [Bool])?
+
+    struct FrameState {
+        var sampler: UVSampler
+        /// Per texel of the sampler.
+        var shading: [Double]
+        /// Target albedo over the full T×T grid (valid texels matter).
+        var targetAlbedo: [SIMD3<Double>]
+    }
+
+    public init(surfaces: [FaceSurface], settings: Settings, target: @escaping (Int, Int) -> [Float]) {
+        self.surfaces = surfaces
+        self.settings = settings
+        self.target = target
+    }
+
+    /// Sets δ_ref from reference images (each with its surface): the mean detail where seen.
+    public func setDetailReference(_ images: [(surface: FaceSurface, rgb: [Float], size: Int)]) {
+        let t = settings.textureSize
+        var sum = [Double](repeating: 0, count: t * t), count = [Double](repeating: 0, count: t * t)
+        for image in images {
+            let sampler = UVSampler(image.surface, width: image.size, height: image.size, textureSize: t)
+            let u = sampler.gather { Double(image.rgb[$0]) }
+            let delta = detail(u, sampler: sampler).delta
+            for (k, texel) in sampler.texels.enumerated() { sum[texel.index] += delta[k]; count[texel.index] += 1 }
+        }
+        detailReference = (zip(sum, count).map { $1 > 0 ? $0 / $1 : 0 }, count.map { $0 > 0 })
+    }
+
+    private func state(_ frame: Int, size: Int) -> FrameState {
+        let key = frame * 8192 + size
+        if let known = frames[key] { return known }
+        let sampler = UVSampler(surfaces[frame], width: size, height: size, textureSize: settings.textureSize)
+        let rgb = target(frame, size)
+        let u = sampler.gather { Double(rgb[$0]) }
+        let light = SphericalHarmonics.solve(normals: sampler.texels.map(\.normal), values: u.map { Double(($0 * Self.lumaWeights).sum()) })
+        var shading = sampler.texels.map { SphericalHarmonics.shade($0.normal, light) }
+        let mean = shading.isEmpty ? 1 : shading.reduce(0, +) / Double(shading.count)
+        shading = shading.map { max(0.2, $0 / max(mean, 1e-6)) }
+        var s = FrameState(sampler: sampler, shading: shading, targetAlbedo: [])
+        s.targetAlbedo = albedo(u, s)
+        frames[key] = s
+        return s
+    }
+
+    /// α over the T×T grid from gathered colours.
+    private func albedo(_ u: [SIMD3<Double>], _ s: FrameState) -> [SIMD3<Double>] {
+        let t = settings.textureSize
+        var x = [SIMD3<Double>](repeating: .zero, count: t * t), w = [Double](repeating: 0, count: t * t)
+        for (k, texel) in s.sampler.texels.enumerated() { x[texel.index] = u[k] / s.shading[k]; w[texel.index] = 1 }
+        return membraneSolve(x, weights: w)
+    }
+
+    /// (W + λΔ)⁻¹ b, per channel, by conjugate gradients (the matrix is symmetric positive definite).
+    func membraneSolve(_ rhs: [SIMD3<Double>], weights w: [Double]) -> [SIMD3<Double>] {
+        let t = settings.textureSize, n = t * t, lambda = settings.smoothness
+        func apply(_ v: [SIMD3<Double>]) -> [SIMD3<Double>] {
+            var out = [SIMD3<Double>](repeating: .zero, count: n)
+            for y in 0..<t {
+                for x in 0..<t {
+                    let i = y * t + x
+                    var lap = SIMD3<Double>.zero
+                    if x > 0 { lap += v[i] - v[i - 1] }
+                    if x + 1 < t { lap += v[i] - v[i + 1] }
+                    if y > 0 { lap += v[i] - v[i - t] }
+                    if y + 1 < t { lap += v[i] - v[i + t] }
+                    out[i] = w[i] * v[i] + lambda * lap
+                }
+            }
+            return out
+        }
+        func dot(_ a: [SIMD3<Double>], _ b: [SIMD3<Double>]) -> SIMD3<Double> {
+            var s = SIMD3<Double>.zero
+            for i in 0..<n { s += a[i] * b[i] }
+            return s
+        }
+        let b = zip(rhs, w).map { $0 * $1 }
+        var x = [SIMD3<Double>](repeating: .zero, count: n), r = b, p = r
+        var rr = dot(r, r)
+        let stop = dot(b, b) * 1e-14
+        for _ in 0..<400 {
+            if all(rr .<= stop) { break }
+            let ap = apply(p)
+            let pap = dot(p, ap)
+            let alpha = (rr / SIMD3<Double>(pap.x == 0 ? 1 : pap.x, pap.y == 0 ? 1 : pap.y, pap.z == 0 ? 1 : pap.z))
+            for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * ap[i] }
+            let next = dot(r, r)
+            let beta = (next / SIMD3<Double>(rr.x == 0 ? 1 : rr.x, rr.y == 0 ? 1 : rr.y, rr.z == 0 ? 1 : rr.z))
+            for i in 0..<n { p[i] = r[i] + beta * p[i] }
+            rr = next
+        }
+        return x
+    }
+
+    /// δ per sampler texel, with what backward needs.
+    private func detail(_ u: [SIMD3<Double>], sampler: UVSampler) -> (delta: [Double], luma: [Double]) {
+        let luma = u.map { ($0 * Self.lumaWeights).sum() }
+        let log = luma.map { Foundation.log(max($0, 0) + Self.logEpsilon) }
+        let blurred = blur(log, sampler: sampler)
+        return (zip(log, blurred).map { $0 - $1 }, luma)
+    }
+
+    /// B(ℓ) = box(Wℓ) / box(W) on the T×T grid, read back at the sampler's texels.
+    private func blur(_ values: [Double], sampler: UVSampler) -> [Double] {
+        let t = settings.textureSize
+        var grid = [Double](repeating: 0, count: t * t), mask = [Double](repeating: 0, count: t * t)
+        for (k, texel) in sampler.texels.enumerated() { grid[texel.index] = values[k]; mask[texel.index] = 1 }
+        let sum = box(grid), count = box(mask)
+        return sampler.texels.map { sum[$0.index] / max(count[$0.index], 1) }
+    }
+
+    /// Bᵀ g = W · box(g / box(W)) (box is symmetric), read back at the sampler's texels.
+    private func blurAdjoint(_ g: [Double], sampler: UVSampler) -> [Double] {
+        let t = settings.textureSize
+        var mask = [Double](repeating: 0, count: t * t)
+        for texel in sampler.texels { mask[texel.index] = 1 }
+        let count = box(mask)
+        var grid = [Double](repeating: 0, count: t * t)
+        for (k, texel) in sampler.texels.enumerated() { grid[texel.index] = g[k] / max(count[texel.index], 1) }
+        let spread = box(grid)
+        return sampler.texels.map { spread[$0.index] }
+    }
+
+    /// Sum over a (2r+1)² window, zero outside the grid.
+    private func box(_ v: [Double]) -> [Double] {
+        let t = settings.textureSize, r = settings.blurRadius
+        var rows = [Double](repeating: 0, count: t * t), out = rows
+        for y in 0..<t { for x in 0..<t { var s = 0.0; for d in max(0, x - r)...min(t - 1, x + r) { s += v[y * t + d] }; rows[y * t + x] = s } }
+        for y in 0..<t { for x in 0..<t { var s = 0.0; for d in max(0, y - r)...min(t - 1, y + r) { s += rows[d * t + x] }; out[y * t + x] = s } }
+        return out
+    }
+
+    /// The losses of a refined crop (channel-planar RGB [3, size, size] in [0, 1]) of `frame`;
+    /// adds their gradient into `gradient` (same layout).
+    public func evaluate(rgb: UnsafePointer<Float>, size: Int, frame: Int, gradient: UnsafeMutablePointer<Float>) -> Values {
+        evaluate(pixel: { Double(rgb[$0]) }, size: size, frame: frame) { gradient[$0] += Float($1) }
+    }
+
+    /// The same in Double (what gradient checks call).
+    public func evaluate(rgb: [Double], size: Int, frame: Int, gradient: inout [Double]) -> Values {
+        var g = gradient
+        defer { gradient = g }
+        return evaluate(pixel: { rgb[$0] }, size: size, frame: frame) { g[$0] += $1 }
+    }
+
+    func evaluate(pixel: (Int) -> Double, size: Int, frame: Int, add: (Int, Double) -> Void) -> Values {
+        let s = state(frame, size: size)
+        let texels = s.sampler.texels
+        guard !texels.isEmpty else { return Values(albedo: 0, detail: 0) }
+        let u = s.sampler.gather(pixel)
+        var dU = [SIMD3<Double>](repeating: .zero, count: texels.count)
+        var values = Values(albedo: 0, detail: 0)
+
+        if settings.albedoWeight > 0 {
+            let a = albedo(u, s)
+            let scale = settings.albedoWeight / Double(3 * texels.count)
+            var seed = [SIMD3<Double>](repeating: .zero, count: a.count)
+            var total = 0.0
+            for texel in texels {
+                let d = a[texel.index] - s.targetAlbedo[texel.index]
+                total += (d * d).sum()
+                seed[texel.index] = 2 * scale * d
+            }
+            values.albedo = total * scale
+            // α = (W + λΔ)⁻¹ W x with a symmetric matrix, so dx = W (W + λΔ)⁻¹ seed; the seed
+            // lives on valid texels only, where W·seed = seed, so one more solve gives it.
+            var weights = [Double](repeating: 0, count: a.count)
+            for texel in texels { weights[texel.index] = 1 }
+            let back = membraneSolve(seed, weights: weights)
+            for (k, texel) in texels.enumerated() { dU[k] += back[texel.index] / s.shading[k] }
+        }
+        if settings.detailWeight > 0, let reference = detailReference {
+            let (delta, luma) = detail(u, sampler: s.sampler)
+            let used = texels.indices.filter { reference.valid[texels[$0].index] }
+            if !used.isEmpty {
+                let scale = settings.detailWeight / Double(used.count)
+                var dDelta = [Double](repeating: 0, count: texels.count)
+                var total = 0.0
+                for k in used {
+                    let d = delta[k] - reference.values[texels[k].index]
+                    total += d * d
+                    dDelta[k] = 2 * scale * d
+                }
+                values.detail = total * scale
+                let adjoint = blurAdjoint(dDelta, sampler: s.sampler)
+                for k in texels.indices {
+                    let dLog = dDelta[k] - adjoint[k]
+                    dU[k] += dLog / (max(luma[k], 0) + Self.logEpsilon) * (luma[k] > 0 ? Self.lumaWeights : .zero)
+                }
+            }
+        }
+        s.sampler.scatter(dU, add)
+        return values
+    }
+}
