@@ -126,6 +126,9 @@ public struct FLAMEModel: Sendable {
         return out
     }
 
+    /// Each vertex's skinning weight on the two eye joints (eyeballs are not skin).
+    public var eyeWeights: [Double] { (0..<vertexCount).map { weights[$0 * Self.jointCount + 3] + weights[$0 * Self.jointCount + 4] } }
+
     /// Blendshape coefficients padded to the model's: shape then expression.
     func coefficients(_ p: FLAMEParameters) -> [Double] {
         var c = [Double](repeating: 0, count: components)

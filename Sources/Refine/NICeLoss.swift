@@ -14,17 +14,18 @@ public import Tensor
 /// proxy is an outlier (a block, a collapsed mouth) the fit cannot follow it, |·| stays large and
 /// the network learns to raise s there, down-weighting it: aleatoric uncertainty (Kendall & Gal).
 /// Without uncertainty every term is a plain mean L1 and s gets no gradient.
-/// A further loss term on the refined RGB crop: where the 3D face prior's albedo, shape and
-/// detail losses plug in. `evaluate` returns the term's (weighted) value and adds its gradient
-/// with respect to the RGB crop [1, 3, h, w] into `dRGB`.
+/// Further loss terms on the refined RGB crop: where the 3D face prior's albedo and detail
+/// losses plug in. `evaluate` returns one (weighted) value per name and adds the gradient of
+/// their sum with respect to the RGB crop [1, 3, h, w] into `dRGB`.
 public protocol RefineLossTerm: AnyObject {
-    var name: String { get }
-    func evaluate(rgb: Tensor, frame: Int, dRGB: Tensor) -> Float
+    var names: [String] { get }
+    func evaluate(rgb: Tensor, frame: Int, dRGB: Tensor) -> [Float]
 }
 
 public final class NICeLoss {
-    /// Extra terms (the 3D prior's), evaluated after the perceptual ones.
+    /// Extra terms (the 3D prior's), evaluated after the perceptual ones; their values come last in `terms`.
     public var extraTerms: [RefineLossTerm] = []
+    public var extraNames: [String] { extraTerms.flatMap(\.names) }
 
     let pixelWeight: Float
     let featureWeights: [Float]
@@ -80,7 +81,7 @@ public final class NICeLoss {
             let rgb = Tensor(Shape(1, 3, output.shape.h, output.shape.w), values: Array(output.values[0..<(3 * plane)]))
             let dRGB = Tensor(rgb.shape)
             dRGB.fill(0)
-            for term in extraTerms { result.terms.append(term.evaluate(rgb: rgb, frame: frame, dRGB: dRGB)) }
+            for term in extraTerms { result.terms += term.evaluate(rgb: rgb, frame: frame, dRGB: dRGB) }
             for i in 0..<(3 * plane) { gradient.pointer[i] += dRGB.pointer[i] }
             result.total = result.terms.reduce(0, +)
         }

@@ -30,6 +30,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     /// The automatic stop's score (higher is better; see `NICeTrainer.score`).
     public var score: Double
     public var seconds: Double
+    /// Mean weighted value of each 3D-prior term this epoch (albedo, detail); nil without a prior.
+    public var priorTerms: [String: Double]?
 }
 
 /// What a fit leaves behind (and what `--resume` reads back).
@@ -117,10 +119,15 @@ final class NICeTrainer {
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
             order = Array(order.prefix(max(1, Int((Double(crops.count) * options.frameFraction).rounded(.up)))))
             var total = 0.0, finite = 0
+            var extra = [Double](repeating: 0, count: loss.extraNames.count)
             for (k, t) in order.enumerated() {
-                let value = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
-                                 region: coarse ? halfRegions[t] : regions[t], frame: t)
-                if value.isFinite { total += Double(value); finite += 1 }
+                let (value, terms) = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
+                                          region: coarse ? halfRegions[t] : regions[t], frame: t)
+                if value.isFinite {
+                    total += Double(value)
+                    finite += 1
+                    for (i, v) in terms.suffix(extra.count).enumerated() { extra[i] += Double(v) }
+                }
                 stepsDone += 1
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
                                  coarse ? " (half res)" : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
@@ -129,6 +136,9 @@ final class NICeTrainer {
             var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
                                      loss: total / Double(max(finite, 1)), eStab: eStab.isFinite ? eStab : 1, fidelity: fidelity.isFinite ? fidelity : 0, score: 0,
                                      seconds: Date().timeIntervalSince(start))
+            if !extra.isEmpty {
+                record.priorTerms = Dictionary(uniqueKeysWithValues: zip(loss.extraNames, extra.map { $0 / Double(max(finite, 1)) }))
+            }
             record.score = Self.score(record, proxyEStab: state.proxyEStab, targetEStab: state.targetEStab)
             state.epochs.append(record)
             try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: latest)
@@ -174,17 +184,17 @@ final class NICeTrainer {
     }
 
     /// One Adam step on one frame; returns the loss.
-    func step(input: Image8, reference: Image8, region: [Float], frame: Int) -> Float {
+    func step(input: Image8, reference: Image8, region: [Float], frame: Int) -> (Float, [Float]) {
         let x = tensor(input), r = tensor(reference)
         let y = output(x)
         let g = Tensor(y.shape)
-        let (value, _) = loss.evaluate(output: y, reference: r, gradient: g, region: region, frame: frame)
+        let (value, terms) = loss.evaluate(output: y, reference: r, gradient: g, region: region, frame: frame)
         // A non-finite loss (a diverging step) must not reach Adam's moments: skip the step.
-        guard value.isFinite, g.values.allSatisfy(\.isFinite) else { return .nan }
+        guard value.isFinite, g.values.allSatisfy(\.isFinite) else { return (.nan, terms) }
         network.parameters.zeroGradients()
         network.backward(g)
         adam.update()
-        return value
+        return (value, terms)
     }
 
     /// The network's output with the input added to its RGB channels in residual mode (the

@@ -45,8 +45,13 @@ public struct RefineReport: Codable, Sendable {
     public var output: String
     public var frames: Int
     public var size: String
-    /// Which 3D face prior shaped the loss ("none" until the 3D prior exists).
+    /// Which 3D face prior shaped the loss (FLAME, the landmark prior, or none and why).
     public var prior: String
+    /// RMS landmark error of the FLAME fit in pixels (FLAME only).
+    public var priorFitError: Double?
+    /// Shape of the clip's face vs the identity photos' (FLAME: |β − β_id|; landmark prior: RMS
+    /// 3D landmark difference over the face width). A metric: landmarks are not differentiable.
+    public var shapeDistance: Double?
     public var features: String
     public var region: String
     /// e_stab over the whole clip in the face mask (target's flow), before and after.
@@ -104,6 +109,10 @@ public enum RefineJob {
             }
         }
 
+        let prior = try timed("prior") {
+            try FacePrior.make(options: options, regions: regions, boxes: boxes, identityPhotos: inputs.identityPhotos, models: models, progress: progress)
+        }
+
         // Fit each segment; blend overlaps linearly.
         let identity = options.features == .identity ? try FaceIdentity(path: models?.identity ?? FaceAssets.locate(.identity)) : nil
         let segments = Segmentation.segments(runs, length: options.segmentLength, overlap: options.segmentOverlap)
@@ -116,6 +125,7 @@ public enum RefineJob {
                                  masks: Array(crops.masks[segment]), runs: [0..<segment.count])
             part.runs = [0..<part.count]
             let trainer = NICeTrainer(options: options, crops: part, identity: identity)
+            trainer.loss.extraTerms = timed("prior") { prior.lossTerms(options: options, segment: segment, crops: crops) }
             let segmentWork = work + "/segment-\(k)"
             try FileManager.default.createDirectory(atPath: segmentWork, withIntermediateDirectories: true)
             let state = try timed("training") {
@@ -165,7 +175,7 @@ public enum RefineJob {
         let report = RefineReport(
             target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, frames: clip.frames,
             size: "\(clip.target.width)x\(clip.target.height)",
-            prior: "none (no 3D face prior in this build; the loss has no albedo, shape or detail terms)",
+            prior: prior.description, priorFitError: prior.fitError, shapeDistance: prior.shapeDistance,
             features: options.features == .identity ? "dlib identity ResNet stages \(identity!.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" : "pixel L1",
             region: regions.description,
             eStabProxy: comparison.proxies[0].mean, eStabRefined: comparison.proxies[1].mean, fidelity: outputs.fidelity,

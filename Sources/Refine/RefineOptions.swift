@@ -22,6 +22,10 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         case pixel
     }
 
+    public enum FacePriorChoice: String, Codable, Sendable, CaseIterable {
+        case auto, flame, landmarks, none
+    }
+
     public enum StopRule: String, Codable, Sendable {
         case automatic
         case fixed
@@ -70,6 +74,16 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// DIS preset of the final whole-clip e_stab (fast: a 1080p pair costs ~0.2 s instead of ~0.7 s
     /// with medium; proxy and refined are scored on the same flow either way).
     public var scoringFlow = "fast"
+    /// 3D face prior: auto (FLAME when a model is given, else the built-in landmark prior), flame, landmarks, none.
+    public var prior: FacePriorChoice = .auto
+    /// FLAME's generic_model.pkl and its 68-landmark embedding (else NICER_FLAME / NICER_FLAME_EMBEDDING).
+    public var flame: String?
+    public var flameEmbedding: String?
+    /// Weights of the 3D prior's albedo and detail losses (0…100; 0 turns one off).
+    public var albedoWeight = 1.0
+    public var detailWeight = 0.1
+    /// Side of the prior's UV map in texels (16…256).
+    public var textureSize = 48
     public var seed: UInt64 = 2020
     /// Also write σ as a video, and the side-by-side preview.
     public var sigmaVideo = false
@@ -107,6 +121,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check((0...0.5).contains(feather), "feather must be in 0...0.5")
         check((0...51).contains(crf), "crf must be in 0...51")
         check(["ultrafast", "fast", "medium"].contains(scoringFlow), "scoring flow must be ultrafast, fast or medium")
+        check((0...100).contains(albedoWeight) && (0...100).contains(detailWeight), "albedo and detail weights must be in 0...100")
+        check((16...256).contains(textureSize), "texture size must be in 16...256")
         return out
     }
 }

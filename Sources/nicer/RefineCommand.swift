@@ -83,6 +83,21 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Random seed (initial weights and frame order).")
     var seed: UInt64 = 2020
 
+    @Option(help: "3D face prior: auto (FLAME when --flame or NICER_FLAME is given, else the built-in landmark prior), flame, landmarks, none.")
+    var prior = "auto"
+
+    @Option(help: "FLAME's generic_model.pkl (user-supplied; see README). Default: NICER_FLAME.")
+    var flame: String?
+
+    @Option(name: .customLong("flame-embedding"), help: "FLAME's 68-landmark embedding pickle. Default: NICER_FLAME_EMBEDDING.")
+    var flameEmbedding: String?
+
+    @Option(name: .customLong("albedo-weight"), help: "Weight of the 3D prior's albedo loss (0...100; 0: off).")
+    var albedoWeight = RefineOptions().albedoWeight
+
+    @Option(name: .customLong("detail-weight"), help: "Weight of the 3D prior's detail loss (0...100; 0: off).")
+    var detailWeight = RefineOptions().detailWeight
+
     func options() -> RefineOptions {
         var o = RefineOptions()
         switch mask {
@@ -106,11 +121,17 @@ struct RefineCommand: ParsableCommand {
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
         o.seed = seed
+        o.prior = RefineOptions.FacePriorChoice(rawValue: prior) ?? .auto
+        o.flame = flame
+        o.flameEmbedding = flameEmbedding
+        o.albedoWeight = albedoWeight
+        o.detailWeight = detailWeight
         return o
     }
 
     func validate() throws {
         guard RefineOptions.Features(rawValue: features) != nil else { throw ValidationError("--features must be identity or pixel") }
+        guard RefineOptions.FacePriorChoice(rawValue: prior) != nil else { throw ValidationError("--prior must be auto, flame, landmarks or none") }
         let problems = options().problems()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
     }

@@ -1,0 +1,184 @@
+import Face3D
+import Faces
+import Foundation
+import Media
+import Tensor
+
+/// The 3D face prior of one refine run: which one ran (or why none did), each frame's surface in
+/// crop coordinates, and the identity shape comparison when photos were given.
+struct FacePrior {
+    /// What the report says.
+    var description: String
+    var surfaces: [FaceSurface]
+    /// Per-frame landmark RMS error of the FLAME fit (pixels), when FLAME ran.
+    var fitError: Double?
+    /// Reference images for the static detail: the identity photos' crops with their surfaces.
+    var detailReferences: [(surface: FaceSurface, rgb: [Float], size: Int)] = []
+    /// |β(clip) − β(photos)| (FLAME) or the RMS difference of the aligned 3D landmark shapes in
+    /// units of the face width (landmark prior): a metric, not a loss (landmarks are not
+    /// differentiable in the image).
+    var shapeDistance: Double?
+
+    static let none = FacePrior(description: "none", surfaces: [])
+
+    /// Builds the prior from the region's landmarks. Without landmarks (mask or swap regions) no
+    /// prior can run; the description says so.
+    static func make(options: RefineOptions, regions: FaceRegions, boxes: [CropBox], identityPhotos: [String], models: FaceModels?,
+                     progress: (String) -> Void) throws -> FacePrior {
+        guard options.prior != .none, options.albedoWeight > 0 || options.detailWeight > 0 else {
+            return FacePrior(description: "none (turned off)", surfaces: [])
+        }
+        guard regions.kind == .landmarks, let models else {
+            return FacePrior(description: "none (the 3D prior needs landmark regions; this run's region: \(regions.description))", surfaces: [])
+        }
+        let flamePath = options.flame ?? ProcessInfo.processInfo.environment["NICER_FLAME"]
+        let useFLAME = options.prior == .flame || (options.prior == .auto && flamePath != nil)
+        // Landmarks in normalised crop coordinates (crop pixel centres span 0…1).
+        func toCrop(_ p: [SIMD2<Double>], _ box: CropBox) -> [SIMD2<Double>] {
+            p.map { ($0 + 0.5 - SIMD2(box.x - box.side / 2, box.y - box.side / 2)) / box.side }
+        }
+        let photos = try identityPhotos.map { try photoLandmarks($0, models: models) }
+        if useFLAME {
+            guard let flamePath else { throw PipelineError("--prior flame needs --flame PATH or NICER_FLAME (FLAME's generic_model.pkl)") }
+            let embeddingPath = options.flameEmbedding ?? ProcessInfo.processInfo.environment["NICER_FLAME_EMBEDDING"]
+            guard let embeddingPath else { throw PipelineError("FLAME needs its 68-landmark embedding: --flame-embedding PATH or NICER_FLAME_EMBEDDING") }
+            let model = try FLAMEModel.load(flamePath)
+            let embedding = try LandmarkEmbedding.load(embeddingPath, model: model)
+            progress("fitting FLAME to \(regions.landmarks.count) frames")
+            let fitter = FLAMEFitter(model: model, embedding: embedding)
+            let fit = fitter.fit(regions.landmarks)
+            let mesh = FLAMEMesh(model: model)
+            let surfaces = fit.frames.indices.map { t in mesh.surface(fit, frame: t, extent: boxes[t]) }
+            var prior = FacePrior(description: "FLAME (\(URL(fileURLWithPath: flamePath).lastPathComponent), \(model.shapeCount) shape / \(model.expressionCount) expression components)",
+                                  surfaces: surfaces, fitError: fit.frames.map(\.landmarkError).reduce(0, +) / Double(max(1, fit.frames.count)))
+            if !photos.isEmpty {
+                var photoOptions = FLAMEFitter.Options()
+                photoOptions.temporal = false
+                let photoFit = FLAMEFitter(model: model, embedding: embedding, options: photoOptions).fit(photos.map(\.landmarks))
+                prior.shapeDistance = zip(fit.shape, photoFit.shape).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+                prior.detailReferences = photos.indices.map { k in
+                    let box = photos[k].box
+                    return (mesh.surface(photoFit, frame: k, extent: box), planar(box.extract(photos[k].image, size: options.size)), options.size)
+                }
+            }
+            return prior
+        }
+        let predictor = try ShapePredictor(path: models.landmarks68)
+        let landmarkPrior = LandmarkPrior(meanShape: predictor.meanShape, tracks: regions.landmarks)
+        let surfaces = regions.landmarks.indices.map { t in landmarkPrior.surface(toCrop(regions.landmarks[t], boxes[t])) }
+        var prior = FacePrior(description: LandmarkPrior.name, surfaces: surfaces)
+        if !photos.isEmpty {
+            let photoPrior = LandmarkPrior(meanShape: predictor.meanShape, tracks: photos.map(\.landmarks))
+            let a = landmarkPrior.shape, b = photoPrior.shape
+            let width = a[0...16].map(\.x).max()! - a[0...16].map(\.x).min()!
+            prior.shapeDistance = (zip(a, b).map { (($0 - $1) * ($0 - $1)).sum() }.reduce(0, +) / 68).squareRoot() / max(width, 1e-9)
+            prior.detailReferences = photos.map { photo in
+                (photoPrior.surface(toCrop(photo.landmarks, photo.box)), planar(photo.box.extract(photo.image, size: options.size)), options.size)
+            }
+        }
+        return prior
+    }
+
+    /// The largest face of an identity photo: its smoothed-free 68 landmarks and a crop box like the clip's.
+    static func photoLandmarks(_ path: String, models: FaceModels) throws -> (landmarks: [SIMD2<Double>], box: CropBox, image: Image8) {
+        guard let image = try VideoReader(path: path).nextFrame() else { throw PipelineError("\(path): no image in the file") }
+        let detector = try FaceDetector(path: models.detector)
+        guard let face = detector.detect(image).max(by: { $0.box.right - $0.box.left < $1.box.right - $1.box.left }) else {
+            throw PipelineError("\(path): no face found in the identity photo")
+        }
+        let points = try ShapePredictor(path: models.landmarks68).predict(image, box: face.landmarkBox).map { SIMD2(Double($0.x), Double($0.y)) }
+        let outline = FaceMask.outline(points, forehead: FaceMaskOptions().forehead)
+        let box = CropBox(left: outline.map(\.0).min()!, top: outline.map(\.1).min()!, right: outline.map(\.0).max()!,
+                          bottom: outline.map(\.1).max()!, margin: RefineOptions().margin)
+        return (points, box, image)
+    }
+
+    /// The loss terms for one segment (frames `segment` of the clip), or none without surfaces.
+    func lossTerms(options: RefineOptions, segment: Range<Int>, crops: ClipCrops) -> [RefineLossTerm] {
+        guard !surfaces.isEmpty else { return [] }
+        var settings = TextureLosses.Settings()
+        settings.albedoWeight = options.albedoWeight
+        settings.detailWeight = options.detailWeight
+        settings.textureSize = options.textureSize
+        let full = options.size
+        let targets = Array(crops.targets[segment])
+        let losses = TextureLosses(surfaces: Array(surfaces[segment]), settings: settings) { frame, size in
+            planar(size == full ? targets[frame] : boxShrink(targets[frame], full / size))
+        }
+        // Static detail: the identity photos', else the mean over the proxy frames.
+        losses.setDetailReference(detailReferences.isEmpty
+            ? segment.map { (surfaces[$0], planar(crops.proxies[$0]), full) }
+            : detailReferences)
+        return [TextureLossTerm(losses: losses)]
+    }
+}
+
+/// Channel-planar RGB in [0, 1] of an 8-bit image.
+func planar(_ image: Image8) -> [Float] {
+    let plane = image.width * image.height
+    var out = [Float](repeating: 0, count: 3 * plane)
+    for i in 0..<plane { for c in 0..<3 { out[c * plane + i] = Float(image.pixels[i * image.channels + min(c, image.channels - 1)]) / 255 } }
+    return out
+}
+
+/// The albedo and detail losses as NICe loss terms.
+final class TextureLossTerm: RefineLossTerm {
+    let names = ["albedo", "detail"]
+    let losses: TextureLosses
+
+    init(losses: TextureLosses) { self.losses = losses }
+
+    func evaluate(rgb: Tensor, frame: Int, dRGB: Tensor) -> [Float] {
+        precondition(rgb.shape.h == rgb.shape.w)
+        let v = losses.evaluate(rgb: rgb.pointer, size: rgb.shape.h, frame: frame, gradient: dRGB.pointer)
+        return [Float(v.albedo), Float(v.detail)]
+    }
+}
+
+/// FLAME's posed mesh as a `FaceSurface`: vertices through the fitted camera into crop
+/// coordinates, normals from the posed triangles, UV from the template's frontal (x, y) layout
+/// (FLAME's pickle has no texture coordinates), skin = front-facing template triangles away from
+/// the eyeballs.
+struct FLAMEMesh {
+    let model: FLAMEModel
+    let uv: [SIMD2<Double>]
+    let skin: [Bool]
+
+    init(model: FLAMEModel) {
+        self.model = model
+        let t = model.template
+        let lo = t.reduce(SIMD3(Double.infinity, .infinity, .infinity)) { pointwiseMin($0, $1) }
+        let hi = t.reduce(SIMD3(-Double.infinity, -.infinity, -.infinity)) { pointwiseMax($0, $1) }
+        uv = t.map { SIMD2(0.02 + 0.96 * ($0.x - lo.x) / (hi.x - lo.x), 0.02 + 0.96 * (hi.y - $0.y) / (hi.y - lo.y)) }
+        let eyes = model.eyeWeights
+        skin = model.triangles.map { f in
+            let a = t[Int(f.x)], b = t[Int(f.y)], c = t[Int(f.z)]
+            let e1 = b - a, e2 = c - a
+            let nz = e1.x * e2.y - e1.y * e2.x, length = ((e1.y * e2.z - e1.z * e2.y) * (e1.y * e2.z - e1.z * e2.y) + (e1.z * e2.x - e1.x * e2.z) * (e1.z * e2.x - e1.x * e2.z) + nz * nz).squareRoot()
+            return length > 0 && abs(nz) / length > 0.3 && (a.z + b.z + c.z) / 3 > (lo.z + hi.z) / 2 && [f.x, f.y, f.z].allSatisfy { eyes[Int($0)] < 0.5 }
+        }
+    }
+
+    func surface(_ fit: FLAMEFit, frame t: Int, extent box: CropBox) -> FaceSurface {
+        let (vertices, _) = model.forward(fit.parameters(t))
+        let camera = fit.frames[t].camera
+        let origin = SIMD2(box.x - box.side / 2, box.y - box.side / 2)
+        var normals = [SIMD3<Double>](repeating: .zero, count: vertices.count)
+        for f in model.triangles {
+            let a = vertices[Int(f.x)], b = vertices[Int(f.y)], c = vertices[Int(f.z)]
+            let e1 = b - a, e2 = c - a
+            let n = SIMD3(e1.y * e2.z - e1.z * e2.y, e1.z * e2.x - e1.x * e2.z, e1.x * e2.y - e1.y * e2.x)
+            for i in [f.x, f.y, f.z] { normals[Int(i)] += n }
+        }
+        // Outward whatever the winding; then image coordinates (y down): flip y, z stays toward the camera.
+        let centre = vertices.reduce(.zero, +) / Double(vertices.count)
+        normals = zip(normals, vertices).map { n, v in
+            var u = n / max(1e-12, (n * n).sum().squareRoot())
+            if (u * (v - centre)).sum() < 0 { u = -u }
+            return SIMD3(u.x, -u.y, u.z)
+        }
+        return FaceSurface(points: vertices.map { (camera.project($0) + 0.5 - origin) / box.side },
+                           depth: vertices.map { camera.scale * $0.z / box.side }, normals: normals, uv: uv,
+                           triangles: model.triangles, skin: skin)
+    }
+}
