@@ -21,29 +21,44 @@ struct FacePrior {
 
     static let none = FacePrior(description: "none", surfaces: [])
 
+    /// A FLAME model and embedding, loaded before any output is written so a missing or hostile
+    /// file stops the run cleanly.
+    struct FLAMEFiles {
+        let path: String
+        let model: FLAMEModel
+        let embedding: LandmarkEmbedding
+    }
+
+    /// The FLAME files this run will use: nil for the landmark prior or none.
+    static func loadFLAME(_ options: RefineOptions) throws -> FLAMEFiles? {
+        let environment = ProcessInfo.processInfo.environment
+        let path = options.flame ?? environment["NICER_FLAME"]
+        guard options.prior == .flame || (options.prior == .auto && path != nil) else { return nil }
+        guard let path else { throw PipelineError("--prior flame needs --flame PATH or NICER_FLAME (FLAME's generic_model.pkl)") }
+        guard let embeddingPath = options.flameEmbedding ?? environment["NICER_FLAME_EMBEDDING"] else {
+            throw PipelineError("FLAME needs its 68-landmark embedding: --flame-embedding PATH or NICER_FLAME_EMBEDDING")
+        }
+        let model = try FLAMEModel.load(path)
+        return FLAMEFiles(path: path, model: model, embedding: try LandmarkEmbedding.load(embeddingPath, model: model))
+    }
+
     /// Builds the prior from the region's landmarks. Without landmarks (mask or swap regions) no
     /// prior can run; the description says so.
-    static func make(options: RefineOptions, regions: FaceRegions, boxes: [CropBox], identityPhotos: [String], models: FaceModels?,
-                     progress: (String) -> Void) throws -> FacePrior {
+    static func make(options: RefineOptions, flame: FLAMEFiles?, regions: FaceRegions, boxes: [CropBox], identityPhotos: [String],
+                     models: FaceModels?, progress: (String) -> Void) throws -> FacePrior {
         guard options.prior != .none, options.albedoWeight > 0 || options.detailWeight > 0 else {
             return FacePrior(description: "none (turned off)", surfaces: [])
         }
         guard regions.kind == .landmarks, let models else {
             return FacePrior(description: "none (the 3D prior needs landmark regions; this run's region: \(regions.description))", surfaces: [])
         }
-        let flamePath = options.flame ?? ProcessInfo.processInfo.environment["NICER_FLAME"]
-        let useFLAME = options.prior == .flame || (options.prior == .auto && flamePath != nil)
         // Landmarks in normalised crop coordinates (crop pixel centres span 0…1).
         func toCrop(_ p: [SIMD2<Double>], _ box: CropBox) -> [SIMD2<Double>] {
             p.map { ($0 + 0.5 - SIMD2(box.x - box.side / 2, box.y - box.side / 2)) / box.side }
         }
         let photos = try identityPhotos.map { try photoLandmarks($0, models: models) }
-        if useFLAME {
-            guard let flamePath else { throw PipelineError("--prior flame needs --flame PATH or NICER_FLAME (FLAME's generic_model.pkl)") }
-            let embeddingPath = options.flameEmbedding ?? ProcessInfo.processInfo.environment["NICER_FLAME_EMBEDDING"]
-            guard let embeddingPath else { throw PipelineError("FLAME needs its 68-landmark embedding: --flame-embedding PATH or NICER_FLAME_EMBEDDING") }
-            let model = try FLAMEModel.load(flamePath)
-            let embedding = try LandmarkEmbedding.load(embeddingPath, model: model)
+        if let flame {
+            let (model, embedding, flamePath) = (flame.model, flame.embedding, flame.path)
             progress("fitting FLAME to \(regions.landmarks.count) frames")
             let fitter = FLAMEFitter(model: model, embedding: embedding)
             let fit = fitter.fit(regions.landmarks)

@@ -20,17 +20,21 @@ final class FaceRegions {
     /// Smoothed 68-point landmarks (landmark regions only; gaps filled from the nearest frame).
     let landmarks: [[SIMD2<Double>]]
     let feather: Double
+    /// Where the landmarks came from when not from the tracker.
+    let landmarkFile: String?
 
     /// What the report says about the region.
     var description: String {
         switch kind {
-        case .landmarks: "68-point landmarks of the target (MMOD detector + tracker, smoothed)"
+        case .landmarks: landmarkFile.map { "68-point landmarks from \($0)" } ?? "68-point landmarks of the target (MMOD detector + tracker, smoothed)"
         case .masks(let files): "mask PNGs (\(files.count) files)"
         case .swap: "where the proxy differs from the target"
         }
     }
 
-    init(kind: Kind, width: Int, height: Int, boxes: [(Double, Double, Double, Double)?], landmarks: [[SIMD2<Double>]], feather: Double) {
+    init(kind: Kind, width: Int, height: Int, boxes: [(Double, Double, Double, Double)?], landmarks: [[SIMD2<Double>]], feather: Double,
+         landmarkFile: String? = nil) {
+        self.landmarkFile = landmarkFile
         self.kind = kind
         self.width = width
         self.height = height
@@ -72,6 +76,30 @@ final class FaceRegions {
         let radius = max(1, Int(feather * Double(min(w, h)) / 4))
         mask = FaceMask.boxBlur(mask, radius: radius, width: w, height: h).map { $0 > 0.2 ? 1 : 0 }  // close small holes
         return FaceMask.boxBlur(FaceMask.boxBlur(mask, radius: radius, width: w, height: h), radius: radius, width: w, height: h)
+    }
+
+    /// Landmarks per frame from a `LandmarkTrack` file or nicer faces' faces.json (smoothed points
+    /// where present); at least `frames` entries, 68 points each where not null.
+    static func readLandmarks(_ path: String, frames: Int) throws -> [[SIMD2<Double>]?] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError("\(path): cannot read the landmarks file") }
+        var perFrame: [[[Double]]?]
+        if let track = try? JSONDecoder().decode(LandmarkTrack.self, from: data) {
+            perFrame = track.frames
+        } else if let faces = try? JSONDecoder().decode(FaceAnalysisReport.self, from: data) {
+            perFrame = faces.frames.map { $0.smoothed ?? $0.landmarks?.map { $0.map(Double.init) } }
+        } else {
+            throw PipelineError("\(path): neither a landmarks.json (nicer synth) nor a faces.json (nicer faces)")
+        }
+        guard perFrame.count >= frames else { throw PipelineError("\(path): landmarks for \(perFrame.count) frames, the clip has \(frames)") }
+        let points = try perFrame.prefix(frames).enumerated().map { t, frame -> [SIMD2<Double>]? in
+            guard let frame else { return nil }
+            guard frame.count == 68, frame.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isFinite) }) else {
+                throw PipelineError("\(path): frame \(t) does not hold 68 (x, y) points")
+            }
+            return frame.map { SIMD2($0[0], $0[1]) }
+        }
+        guard points.contains(where: { $0 != nil }) else { throw PipelineError("\(path): no frame has landmarks") }
+        return points
     }
 
     /// Robust bounding box of a mask: the 2nd–98th percentile of the on pixels' coordinates.

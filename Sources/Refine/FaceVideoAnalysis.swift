@@ -204,6 +204,16 @@ enum Overlay {
         }
     }
 
+    /// A one-pixel line (DDA), for wireframes.
+    static func line(_ a: SIMD2<Double>, _ b: SIMD2<Double>, colour: (UInt8, UInt8, UInt8), on image: inout Image8) {
+        guard a.x.isFinite, a.y.isFinite, b.x.isFinite, b.y.isFinite else { return }
+        let steps = min(4096, Int(max(abs(b.x - a.x), abs(b.y - a.y)).rounded(.up)) + 1)
+        for k in 0...steps {
+            let p = a + (b - a) * (Double(k) / Double(steps))
+            put(Int(p.x.rounded()), Int(p.y.rounded()), colour, &image)
+        }
+    }
+
     static func dot(x: Int, y: Int, colour: (UInt8, UInt8, UInt8), on image: inout Image8) {
         let r = max(1, image.width / 640)
         for dy in -r...r { for dx in -r...r { put(x + dx, y + dy, colour, &image) } }

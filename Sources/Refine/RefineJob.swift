@@ -80,6 +80,7 @@ public enum RefineJob {
             return try body()
         }
         let clip = try ClipPair(target: inputs.target, proxy: inputs.proxy, align: inputs.align)
+        let flame = try timed("prior") { try FacePrior.loadFLAME(options) }
         try prepareOutput(inputs.output)
         let work = inputs.output + "/.work"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -110,7 +111,7 @@ public enum RefineJob {
         }
 
         let prior = try timed("prior") {
-            try FacePrior.make(options: options, regions: regions, boxes: boxes, identityPhotos: inputs.identityPhotos, models: models, progress: progress)
+            try FacePrior.make(options: options, flame: flame, regions: regions, boxes: boxes, identityPhotos: inputs.identityPhotos, models: models, progress: progress)
         }
 
         // Fit each segment; blend overlaps linearly.
@@ -166,7 +167,7 @@ public enum RefineJob {
             }
         }
         var faces: FaceComparisonReport?
-        if case .landmarks = regions.kind, let models {
+        if case .landmarks = regions.kind, regions.landmarkFile == nil, let models {
             faces = try timed("faces") {
                 try FaceComparison.run(target: inputs.target, videos: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
                                        identityPhotos: inputs.identityPhotos, versus: [("refined", inputs.proxyName)], models: models)
@@ -218,7 +219,7 @@ public enum RefineJob {
                         progress: (String) -> Void) throws -> (FaceRegions, [Int]) {
         var kind: FaceRegions.Kind
         switch options.region {
-        case .auto, .landmarks: kind = .landmarks
+        case .auto, .landmarks, .landmarkFile: kind = .landmarks
         case .swap: kind = .swap
         case .masks(let folder):
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
@@ -226,7 +227,9 @@ public enum RefineJob {
             guard files.count >= clip.frames else { throw PipelineError("\(folder): \(files.count) mask PNGs for \(clip.frames) frames") }
             kind = .masks(files)
         }
-        let tracker: FaceTracker? = try kind == .landmarks ? models.map { m in
+        var fileLandmarks: [[SIMD2<Double>]?]?
+        if case .landmarkFile(let path) = options.region { fileLandmarks = try FaceRegions.readLandmarks(path, frames: clip.frames) }
+        let tracker: FaceTracker? = try kind == .landmarks && fileLandmarks == nil ? models.map { m in
             FaceTracker(detector: try FaceDetector(path: m.detector), landmarks68: try ShapePredictor(path: m.landmarks68))
         } ?? { throw PipelineError("landmark regions need the face models (tools/setup installs them)") }() : nil
         var raw: [[Landmark]?] = [], boxes: [(Double, Double, Double, Double)?] = [], swapBoxes: [(Double, Double, Double, Double)?] = []
@@ -236,6 +239,8 @@ public enum RefineJob {
             if let previous, Segmentation.change(previous, thumb) > Float(options.cutThreshold) { cuts.append(t) }
             previous = thumb
             switch kind {
+            case .landmarks where fileLandmarks != nil:
+                break
             case .landmarks:
                 let face = tracker!.next(target)
                 raw.append(face?.landmarks)
@@ -258,12 +263,12 @@ public enum RefineJob {
         }
         var landmarks: [[SIMD2<Double>]] = []
         if kind == .landmarks {
-            if !raw.contains(where: { $0 != nil }) {
+            if fileLandmarks == nil, !raw.contains(where: { $0 != nil }) {
                 guard options.region == .auto else { throw PipelineError("no face found in \(clip.target.path) (the detector needs faces of about 80 pixels and up)") }
                 kind = .swap
                 boxes = swapBoxes
             } else {
-                let smoothed = TrackSmoothing.smooth(raw, sigma: 1.5)
+                let smoothed = fileLandmarks ?? TrackSmoothing.smooth(raw, sigma: 1.5)
                 // Frames the tracker lost take the nearest frame's landmarks (the face must stay swapped).
                 landmarks = smoothed.indices.map { t in
                     smoothed[t] ?? smoothed[smoothed.indices.filter { smoothed[$0] != nil }.min { abs($0 - t) < abs($1 - t) }!]!
@@ -274,8 +279,10 @@ public enum RefineJob {
                 }
             }
         }
+        var source: String?
+        if case .landmarkFile(let path) = options.region { source = path }
         return (FaceRegions(kind: kind, width: clip.target.width, height: clip.target.height, boxes: boxes, landmarks: landmarks,
-                            feather: options.feather), cuts)
+                            feather: options.feather, landmarkFile: source), cuts)
     }
 
     struct Written {

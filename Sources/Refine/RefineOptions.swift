@@ -11,6 +11,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         case landmarks
         /// One gray PNG per frame (e.g. a synth clip's masks/).
         case masks(String)
+        /// 68-point landmarks from a file: `LandmarkTrack` JSON (nicer synth's landmarks.json) or nicer faces' faces.json.
+        case landmarkFile(String)
         /// Where the proxy differs from the target.
         case swap
     }

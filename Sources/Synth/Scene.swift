@@ -41,6 +41,40 @@ public struct FacePose: Codable, Equatable, Sendable {
     }
 }
 
+extension FacePose {
+    /// Pixel position of face coordinates (u, v).
+    func pixel(_ u: Double, _ v: Double) -> SIMD2<Double> {
+        let c = cos(angle), s = sin(angle), px = u * radiusX, py = v * radiusY
+        return SIMD2(centerX + c * px - s * py, centerY + s * px + c * py)
+    }
+
+    /// The drawn face's 68 landmarks in iBUG order (jaw, brows, nose, eyes, lips), placed on its
+    /// layout: the ground truth a landmark tracker would ideally report.
+    public func landmarks68() -> [SIMD2<Double>] {
+        var uv: [(Double, Double)] = []
+        for k in 0...16 { let t = Double.pi * (1 - Double(k) / 16); uv.append((cos(t), 0.05 + 0.95 * sin(t))) }
+        // Brows left to right: outer → inner on the image-left one, inner → outer on the other.
+        let brow = [-0.58, -0.48, -0.38, -0.28, -0.18]
+        for u in brow + brow.reversed().map({ -$0 }) { uv.append((u, Layout.browV - 0.04 * cos((abs(u) - 0.38) * 4))) }
+        for k in 0..<4 { uv.append((0, -0.2 + 0.12 * Double(k))) }
+        for k in 0..<5 { uv.append((-0.14 + 0.07 * Double(k), 0.2 + 0.03 * (1 - abs(Double(k) - 2) / 2))) }
+        for side in [-1.0, 1.0] {
+            let c = side * Layout.eyeU, ru = Layout.eyeRU, rv = Layout.eyeRV
+            // Left corner first (the outer one of the image-left eye, the inner one of the other), clockwise.
+            let corners = (c - ru, c + ru)
+            uv += [(corners.0, Layout.eyeV), (corners.0 + 2 * ru / 3, Layout.eyeV - rv), (corners.1 - 2 * ru / 3, Layout.eyeV - rv),
+                   (corners.1, Layout.eyeV), (corners.1 - 2 * ru / 3, Layout.eyeV + rv), (corners.0 + 2 * ru / 3, Layout.eyeV + rv)]
+        }
+        func ellipse(_ ru: Double, _ rv: Double, _ angles: [Double]) -> [(Double, Double)] {
+            angles.map { (ru * cos($0), Layout.mouthV + rv * sin($0)) }
+        }
+        let outerU = Layout.mouthRU + Layout.lipMargin, outerV = Layout.mouthRV(mouthOpening) + Layout.lipMargin
+        uv += ellipse(outerU, outerV, (0..<12).map { Double.pi + Double($0) * Double.pi / 6 })
+        uv += ellipse(Layout.mouthRU, Layout.mouthRV(mouthOpening), (0..<8).map { Double.pi + Double($0) * Double.pi / 4 })
+        return uv.map { pixel($0.0, $0.1) }
+    }
+}
+
 /// Smooth, seeded motion of the face and the background.
 struct Motion {
     private let phases: [Double]

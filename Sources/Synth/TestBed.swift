@@ -11,6 +11,8 @@ public struct Manifest: Codable, Equatable, Sendable {
         public var proxy: String
         /// Folder of gray PNG face masks, one per frame (000000.png, …).
         public var masks: String
+        /// The target face's true 68-point landmarks per frame (iBUG order, `LandmarkTrack`).
+        public var landmarks: String?
     }
 
     public var generator: String
@@ -65,7 +67,7 @@ public enum TestBed {
         defer { if !committed { try? fm.removeItem(at: staging) } }
 
         let ext = encoding == .h264 ? "mp4" : "mkv"
-        let files = Manifest.Files(target: "target.\(ext)", gt: "gt.\(ext)", proxy: "proxy.\(ext)", masks: "masks")
+        let files = Manifest.Files(target: "target.\(ext)", gt: "gt.\(ext)", proxy: "proxy.\(ext)", masks: "masks", landmarks: "landmarks.json")
         let options = VideoWriterOptions(
             encoding: encoding == .h264 ? .h264(crf: 12, preset: "medium") : .lossless,
             fps: Rational(config.fps, 1))
@@ -94,6 +96,9 @@ public enum TestBed {
         let json = JSONEncoder()
         json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try json.encode(manifest).write(to: staging.appendingPathComponent("manifest.json"))
+        let track = LandmarkTrack(source: "nicer synth (the drawn face's layout)",
+                                  frames: records.map { $0.pose.landmarks68().map { [$0.x, $0.y] } })
+        try json.encode(track).write(to: staging.appendingPathComponent("landmarks.json"))
 
         if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
         do {

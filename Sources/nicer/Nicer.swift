@@ -30,7 +30,7 @@ struct Nicer: ParsableCommand {
             Exit status: 0 success, 1 failure while working, 2 usage error, 3 bad input \
             (missing, unreadable or unsuitable file).
             """,
-        subcommands: [ProbeCommand.self, SynthCommand.self, RefineCommand.self, StabCommand.self, CompareCommand.self, FacesCommand.self,
+        subcommands: [ProbeCommand.self, SynthCommand.self, RefineCommand.self, StabCommand.self, CompareCommand.self, FacesCommand.self, Fit3DCommand.self,
                       BenchCommand.self])
 
     static func main() {

@@ -32,6 +32,9 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Face region: auto (landmarks, else the swap difference), landmarks, swap, or a folder of mask PNGs.")
     var mask = "auto"
 
+    @Option(help: "68-point landmarks per frame instead of the tracker: nicer synth's landmarks.json or nicer faces' faces.json.")
+    var landmarks: String?
+
     @Option(name: .shortAndLong, help: "Output folder.")
     var out: String
 
@@ -106,6 +109,7 @@ struct RefineCommand: ParsableCommand {
         case "swap": o.region = .swap
         default: o.region = .masks(mask)
         }
+        if let landmarks { o.region = .landmarkFile(landmarks) }
         o.size = size
         o.width = width
         o.levels = levels

@@ -6,8 +6,12 @@
 # Prints e_stab / e_stab(gt) and face PSNR to the truth per method; the acceptance bar is
 # e_stab(refined) <= 1.3 x e_stab(gt) and PSNR(refined) >= PSNR(proxy) + 3 dB on every seed.
 #
+# REGION=landmarks fits on the clip's true landmarks (synth's landmarks.json) instead of its mask
+# PNGs, so the 3D prior can run (compare with `-- --prior none` and `-- --prior landmarks`).
+#
 #   tools/bench/refine.sh [SEEDS] [FRAMES] [SIZE] [-- refine arguments]
 #   tools/bench/refine.sh "1 2 3" 48 256x256 -- --size 256
+#   REGION=landmarks tools/bench/refine.sh "1 2 3" 32 128x128 -- --size 128 --prior none
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seeds=${1:-"1 2 3"}; frames=${2:-48}; size=${3:-256x256}
@@ -21,7 +25,8 @@ for seed in $seeds; do
   rm -rf "$clip" "$clip-refined"
   "$nicer" synth "$clip" --seed "$seed" --frames "$frames" --size "$size" --lossless --quiet >/dev/null
   start=$(date +%s)
-  "$nicer" refine --target "$clip/target.mkv" --proxy "$clip/proxy.mkv" --mask "$clip/masks" -o "$clip-refined" "$@" >"$clip-refine.log" 2>&1
+  region=(--mask "$clip/masks"); [ "${REGION:-masks}" = landmarks ] && region=(--landmarks "$clip/landmarks.json")
+  "$nicer" refine --target "$clip/target.mkv" --proxy "$clip/proxy.mkv" "${region[@]}" -o "$clip-refined" "$@" >"$clip-refine.log" 2>&1
   seconds=$(( $(date +%s) - start ))
   ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf "tpad=start=1:stop=1:start_mode=clone:stop_mode=clone,tmedian=radius=1" -c:v ffv1 "$clip/tmedian.mkv"
   ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf tmix=frames=3 -c:v ffv1 "$clip/tmix.mkv"
