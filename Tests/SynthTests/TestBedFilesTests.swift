@@ -27,7 +27,19 @@ final class TestBedFilesTests: XCTestCase {
             try TestBed.generate(config: small, encoding: encoding, into: dir.file("\(encoding)-b"))
             let a = try fileBytes(dir.file("\(encoding)-a")), b = try fileBytes(dir.file("\(encoding)-b"))
             XCTAssertEqual(a.keys.sorted(), b.keys.sorted())
-            XCTAssertEqual(a.count, 3 + 10 + 1, "three videos, ten masks, one manifest: \(a.keys.sorted())")
+            XCTAssertEqual(a.count, 3 + 10 + 2, "three videos, ten masks, manifest and landmarks: \(a.keys.sorted())")
+            // The drawn face's landmarks: 68 per frame, inside the frame's face box.
+            let track = try JSONDecoder().decode(LandmarkTrack.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("\(encoding)-a/landmarks.json"))))
+            let manifest = try Manifest.load(from: dir.file("\(encoding)-a/manifest.json"))
+            XCTAssertEqual(track.frames.count, 10)
+            for (points, record) in zip(track.frames, manifest.frames) {
+                XCTAssertEqual(points?.count, 68)
+                let box = record.faceBox
+                for p in points ?? [] {
+                    XCTAssertTrue(Double(box[0]) - 2 <= p[0] && p[0] <= Double(box[2]) + 2 && Double(box[1]) - 2 <= p[1] && p[1] <= Double(box[3]) + 2,
+                                  "\(p) outside \(box)")
+                }
+            }
             for (name, bytes) in a { XCTAssertEqual(bytes, b[name], "\(encoding): \(name) differs between runs") }
         }
         XCTAssertEqual(dir.contents().filter { $0.hasPrefix(".") }, [], "staging folders left behind")
