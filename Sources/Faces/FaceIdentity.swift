@@ -11,7 +11,7 @@ public import Tensor
 /// then residual levels of 32, 64, 128 and 256 channels (3, 4, 3 and 3 blocks; each level after the
 /// first starts with a stride-2 block whose shortcut is a 2×2 average pool, zero-padded in channels
 /// and size), a final stride-2 256 block, global average pool, and a 128×256 linear map.
-public final class FaceIdentity {
+public final class FaceIdentity: PerceptualFeatures {
     public static let chipSize = 150
     /// Same person below this descriptor distance (dlib's loss_metric threshold).
     public private(set) var samePersonDistance: Float = 0.6
@@ -109,6 +109,20 @@ public final class FaceIdentity {
     /// Backpropagates gradients given at any stages (and/or "descriptor") to the input; returns
     /// d loss / d input. Parameters stay frozen.
     public func inputGradient(_ seeds: [String: Tensor]) -> Tensor { network.backward(seeds: seeds)! }
+
+    // MARK: PerceptualFeatures (unit RGB in, unit RGB gradient out)
+
+    public func forward(unitRGB x: Tensor, through stage: String) {
+        let input = Tensor(x.shape, values: x.values)
+        normalise(unitRGB: input)
+        forward(input, through: stage)
+    }
+
+    /// d/d(unit RGB) = d/d(normalised) · 255/256.
+    public func unitInputGradient(_ seeds: [String: Tensor]) -> Tensor {
+        let g = inputGradient(seeds)
+        return Tensor(g.shape, values: g.values.map { $0 * (255 / 256) })
+    }
 
     /// Euclidean distance and cosine similarity of two descriptors.
     public static func distance(_ a: [Float], _ b: [Float]) -> Float {

@@ -30,7 +30,7 @@ public final class NICeLoss {
     let pixelWeight: Float
     let featureWeights: [Float]
     let uncertainty: Bool
-    let identity: FaceIdentity?
+    let identity: PerceptualFeatures?
     private var usable: [Int: [String]] = [:]
 
     /// The weighted stages an h×w crop reaches.
@@ -44,11 +44,13 @@ public final class NICeLoss {
         return chosen
     }
 
-    public init(options: RefineOptions, identity: FaceIdentity?) {
+    /// `features`: the perceptual network (dlib's identity ResNet or VGG19); nil or
+    /// `--features pixel` leaves the pixel term alone.
+    public init(options: RefineOptions, identity features: PerceptualFeatures?) {
         pixelWeight = options.pixelWeight
-        featureWeights = options.features == .identity ? options.featureWeights : []
+        featureWeights = options.features == .pixel ? [] : options.featureWeights
         uncertainty = options.uncertainty
-        self.identity = options.features == .identity ? identity : nil
+        identity = options.features == .pixel ? nil : features
     }
 
     /// Loss of `output` [1, 4, h, w] against `reference` [1, 3, h, w] (RGB in [0, 1]); writes
@@ -103,14 +105,10 @@ public final class NICeLoss {
         guard let identity, let deepest = stages.last else { return (terms.reduce(0, +), terms) }
 
         // Reference features first (the network's buffers are reused by the next forward).
-        let refInput = Tensor(reference.shape, values: reference.values)
-        identity.normalise(unitRGB: refInput)
-        identity.forward(refInput, through: deepest)
+        identity.forward(unitRGB: reference, through: deepest)
         let refFeatures = stages.map { Tensor(identity.features($0)!.shape, values: identity.features($0)!.values) }
 
-        let outInput = Tensor(reference.shape, values: Array(output.values[0..<(3 * plane)]))
-        identity.normalise(unitRGB: outInput)
-        identity.forward(outInput, through: deepest)
+        identity.forward(unitRGB: Tensor(reference.shape, values: Array(output.values[0..<(3 * plane)])), through: deepest)
         var seeds: [String: Tensor] = [:]
         for (k, stage) in stages.enumerated() {
             let weight = featureWeights[identity.stages.firstIndex(of: stage)!]
@@ -132,9 +130,8 @@ public final class NICeLoss {
             seeds[stage] = seed
             if uncertainty { pooled.backward(dsl, into: ds) }
         }
-        // d/d(unit RGB) = d/d(normalised) · 255/256.
-        let dInput = identity.inputGradient(seeds)
-        for i in 0..<(3 * plane) { gradient.pointer[i] += dInput.pointer[i] * (255 / 256) }
+        let dInput = identity.unitInputGradient(seeds)
+        for i in 0..<(3 * plane) { gradient.pointer[i] += dInput.pointer[i] }
         return (terms.reduce(0, +), terms)
     }
 

@@ -60,7 +60,7 @@ final class NICeTrainer {
     private var motions: [WarpingError.Motion] = []
     private let warping = WarpingError(preset: .fast)
 
-    init(options: RefineOptions, crops: ClipCrops, identity: FaceIdentity?) {
+    init(options: RefineOptions, crops: ClipCrops, identity: PerceptualFeatures?) {
         self.options = options
         self.crops = crops
         let config = UNetConfig(inChannels: 3, outChannels: 3, levels: options.levels, baseChannels: options.width, logVariance: true)

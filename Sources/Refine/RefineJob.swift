@@ -2,6 +2,7 @@ import Faces
 import Flow
 import Foundation
 import Media
+import NeuralNet
 import Reports
 import Stability
 import Tensor
@@ -81,6 +82,7 @@ public enum RefineJob {
         }
         let clip = try ClipPair(target: inputs.target, proxy: inputs.proxy, align: inputs.align)
         let flame = try timed("prior") { try FacePrior.loadFLAME(options) }
+        if options.features == .vgg19 { _ = try VGGFeatures(path: try RefineOptions.vggWeightsPath(options)) }  // before any output
         try prepareOutput(inputs.output)
         let work = inputs.output + "/.work"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -115,7 +117,11 @@ public enum RefineJob {
         }
 
         // Fit each segment; blend overlaps linearly.
-        let identity = options.features == .identity ? try FaceIdentity(path: models?.identity ?? FaceAssets.locate(.identity)) : nil
+        let identity: PerceptualFeatures? = switch options.features {
+        case .identity: try FaceIdentity(path: models?.identity ?? FaceAssets.locate(.identity))
+        case .vgg19: try VGGFeatures(path: try RefineOptions.vggWeightsPath(options))
+        case .pixel: nil
+        }
         let segments = Segmentation.segments(runs, length: options.segmentLength, overlap: options.segmentOverlap)
         let fingerprint = try Self.fingerprint(clip, options: options)
         var refined = [[Float]?](repeating: nil, count: clip.frames), sigma = [[Float]?](repeating: nil, count: clip.frames)
@@ -177,7 +183,7 @@ public enum RefineJob {
             target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, frames: clip.frames,
             size: "\(clip.target.width)x\(clip.target.height)",
             prior: prior.description, priorFitError: prior.fitError, shapeDistance: prior.shapeDistance,
-            features: options.features == .identity ? "dlib identity ResNet stages \(identity!.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" : "pixel L1",
+            features: identity.map { "\(options.features == .vgg19 ? "VGG19" : "dlib identity ResNet") stages \($0.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" } ?? "pixel L1",
             region: regions.description,
             eStabProxy: comparison.proxies[0].mean, eStabRefined: comparison.proxies[1].mean, fidelity: outputs.fidelity,
             faces: faces, segments: segmentReports, cuts: cuts, timings: timings, options: options)

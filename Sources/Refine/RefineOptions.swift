@@ -20,6 +20,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public enum Features: String, Codable, Sendable, CaseIterable {
         /// dlib's identity ResNet stages (no download; the default).
         case identity
+        /// VGG19 conv1_2…conv5_2 (user-supplied weights: --vgg-weights or NICER_VGG19, converted by tools/convert_vgg19.py).
+        case vgg19
         /// Pixel L1 only.
         case pixel
     }
@@ -44,6 +46,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var levels = 5
     public var width = 16
     public var features: Features = .identity
+    /// VGG19 weights as safetensors (for `features == .vgg19`; else NICER_VGG19).
+    public var vggWeights: String?
     /// Weight of the pixel term and of each identity stage term (stem, 32, 64, 128, 256 channels).
     public var pixelWeight: Float = 1
     public var featureWeights: [Float] = [0.5, 0.5, 0.25, 0.1, 0.05]
@@ -98,6 +102,14 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public struct UNetShape: Codable, Equatable, Sendable {
         public var levels: Int
         public var width: Int
+    }
+
+    /// The VGG19 weights file: the option, else NICER_VGG19.
+    static func vggWeightsPath(_ options: RefineOptions) throws -> String {
+        guard let path = options.vggWeights ?? ProcessInfo.processInfo.environment["NICER_VGG19"] else {
+            throw PipelineError("--features vgg19 needs --vgg-weights FILE or NICER_VGG19 (torchvision's vgg19 weights converted by tools/convert_vgg19.py)")
+        }
+        return path
     }
 
     /// Range checks, one message per broken setting.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Faces
+import Face3D
 import Foundation
+import NeuralNet
 import Refine
 import Media
 import Synth
@@ -60,6 +62,12 @@ struct Nicer: ParsableCommand {
             return .badInput
         case let asset as FaceAssetError:
             printError(asset.description)
+            return .badInput
+        case let pickle as PickleError:
+            printError(pickle.description)
+            return .badInput
+        case let weights as Safetensors.FormatError:
+            printError(weights.description)
             return .badInput
         case let bad as BadInput:
             printError(bad.description)

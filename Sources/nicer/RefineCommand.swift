@@ -53,8 +53,11 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "UNet levels (2...6).")
     var levels = 5
 
-    @Option(help: "Perceptual features: identity (dlib ResNet stages) or pixel.")
+    @Option(help: "Perceptual features: identity (dlib ResNet stages), vgg19 (needs --vgg-weights) or pixel.")
     var features = "identity"
+
+    @Option(name: .customLong("vgg-weights"), help: "VGG19 weights (safetensors from tools/convert_vgg19.py). Default: NICER_VGG19.")
+    var vggWeights: String?
 
     @Option(help: "Epoch cap (1...1000).")
     var epochs = 30
@@ -125,6 +128,7 @@ struct RefineCommand: ParsableCommand {
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
         o.seed = seed
+        o.vggWeights = vggWeights
         o.prior = RefineOptions.FacePriorChoice(rawValue: prior) ?? .auto
         o.flame = flame
         o.flameEmbedding = flameEmbedding
@@ -134,7 +138,7 @@ struct RefineCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard RefineOptions.Features(rawValue: features) != nil else { throw ValidationError("--features must be identity or pixel") }
+        guard RefineOptions.Features(rawValue: features) != nil else { throw ValidationError("--features must be identity, vgg19 or pixel") }
         guard RefineOptions.FacePriorChoice(rawValue: prior) != nil else { throw ValidationError("--prior must be auto, flame, landmarks or none") }
         let problems = options().problems()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }

@@ -55,7 +55,7 @@ final class Face3DCLITests: XCTestCase {
         let out = dir.file("fit")
         let run = try nicer(["fit3d", clip + "/target.mkv", "--landmarks", clip + "/landmarks.json", "-o", out,
                              "--flame", hostile, "--flame-embedding", fixturePath("flame/synthetic_embedding.pkl")])
-        XCTAssertNotEqual(run.status, 0)
+        XCTAssertEqual(run.status, 3, "bad input")
         XCTAssertTrue(run.stderr.contains("global os.system is not allowed"), run.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is written for a rejected model")
     }

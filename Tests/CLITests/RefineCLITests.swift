@@ -168,6 +168,19 @@ final class RefineCLITests: XCTestCase {
         XCTAssertTrue(info.hasAudio, "the proxy's audio must be kept")
     }
 
+    /// VGG19 features (here the narrow VGG19-shaped fixture weights) run end to end.
+    func testVGG19Features() throws {
+        struct Report: Decodable { let features: String }
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 6)
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks", "-o", out,
+                             "--epochs", "1", "--features", "vgg19", "--vgg-weights", fixturePath("vgg/vgg19_narrow.safetensors")] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/report.json")))
+        XCTAssertTrue(report.features.hasPrefix("VGG19 stages conv1_2"), report.features)
+    }
+
     func testBadInputGivesAClearErrorAndNoOutput() throws {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 12)
@@ -193,6 +206,12 @@ final class RefineCLITests: XCTestCase {
         XCTAssertEqual(noFace.status, 3, noFace.stderr)
         XCTAssertTrue(noFace.stderr.contains("no face"), noFace.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("f/refined.mp4")))
+        // VGG19 features without weights: said before anything is written.
+        let noVGG = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", "swap",
+                               "-o", dir.file("v"), "--epochs", "1", "--features", "vgg19"] + small)
+        XCTAssertEqual(noVGG.status, 3, noVGG.stderr)
+        XCTAssertTrue(noVGG.stderr.contains("--vgg-weights"), noVGG.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("v")))
         // Output folder that cannot be made (its parent is a file): a failure, not bad input.
         let blocked = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", "swap",
                                  "-o", clip + "/manifest.json/out", "--epochs", "1"] + small)

@@ -11,11 +11,12 @@ final class NICeLossTests: XCTestCase {
     /// random directions of the output tensor (RGB and log-variance).
     func testGradientMatchesFiniteDifferences() throws {
         let identity = try FaceIdentity(path: try FaceAssets.locate(.identity))
-        for (features, uncertainty) in [(RefineOptions.Features.pixel, true), (.identity, true), (.identity, false)] {
+        let vgg = try VGGFeatures(path: fixturePath("vgg/vgg19_narrow.safetensors"))
+        for (features, uncertainty) in [(RefineOptions.Features.pixel, true), (.identity, true), (.identity, false), (.vgg19, true)] {
             var options = RefineOptions()
             options.features = features
             options.uncertainty = uncertainty
-            let loss = NICeLoss(options: options, identity: identity)
+            let loss = NICeLoss(options: options, identity: features == .vgg19 ? vgg : identity)
             var random = TestRandom(seed: 3)
             let n = 72
             let output = Tensor(Shape(1, 4, n, n), values: (0..<(4 * n * n)).map { i in i < 3 * n * n ? 0.5 + 0.3 * random.next() : 0.5 * random.next() })
