@@ -3,14 +3,14 @@
 reads (`--vgg-weights FILE` or NICER_VGG19).
 
 nicer downloads nothing: get torchvision's file yourself (it is what
-`torchvision.models.vgg19(weights="IMAGENET1K_V1")` fetches, vgg19-dcbb9e9d.pth, BSD-3-Clause
-code; the weights come from the VGG authors' ImageNet training, CC BY 4.0), then
+`torchvision.models.vgg19(weights="IMAGENET1K_V1")` fetches, vgg19-dcbb9e9d.pth; its terms are
+torchvision's and the VGG authors' — check them for your use), then
 
     pip install torch safetensors
     python3 tools/convert_vgg19.py vgg19-dcbb9e9d.pth vgg19-features.safetensors
 
 Only `features.*` up to conv5_2 (features.30) are kept, under torchvision's own names, as float32
-(about 80 MB); the classifier is dropped. The input may also be a full pickled model or a state
+(about 60 MB); the classifier is dropped. The input may also be a full pickled model or a state
 dict saved by torch.save; anything without VGG19's feature shapes is refused.
 """
 import sys

@@ -2,6 +2,7 @@ import ArgumentParser
 import Faces
 import Foundation
 import Media
+import NeuralNet
 import Tensor
 
 struct BenchFacesCommand: ParsableCommand {
@@ -18,6 +19,9 @@ struct BenchFacesCommand: ParsableCommand {
 
     @Option(help: "Timed runs per measurement (1...1000).")
     var repeats = 5
+
+    @Option(name: .customLong("vgg-weights"), help: "Also time VGG19 features (conv1_2…conv5_2) forward + input gradient at 256x256.")
+    var vggWeights: String?
 
     func validate() throws {
         guard (1...1000).contains(repeats) else { throw ValidationError("--repeats 1...1000") }
@@ -48,6 +52,15 @@ struct BenchFacesCommand: ParsableCommand {
             _ = identity.inputGradient(Dictionary(uniqueKeysWithValues: identity.stages.map { ($0, identity.features($0)!) }))
         }
         print(String(format: "identity features forward+input gradient at 256x256: %.1f ms (mean of %d)", perceptual, repeats))
+        if let vggWeights {
+            let vgg = try VGGFeatures(path: vggWeights)
+            let rgb = Tensor(crop.shape, values: crop.values.map { max(0, min(1, $0 + 0.5)) })
+            let ms = time {
+                vgg.forward(unitRGB: rgb, through: "conv5_2")
+                _ = vgg.unitInputGradient(Dictionary(uniqueKeysWithValues: vgg.stages.map { ($0, vgg.features($0)!) }))
+            }
+            print(String(format: "VGG19 features forward+input gradient at 256x256: %.1f ms (mean of %d)", ms, repeats))
+        }
     }
 
     /// Mean milliseconds over `repeats` runs after one warm-up.
