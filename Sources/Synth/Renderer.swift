@@ -9,9 +9,12 @@ public struct TestBedConfig: Codable, Equatable, Sendable {
     public var height: Int
     public var fps: Int
     public var faults: FaultStrengths
+    /// The swap keeps the target's skin tone (as swappers' colour transfer does); nil: false.
+    public var skinTransfer: Bool?
 
     public init(seed: UInt64, frames: Int = 48, width: Int = 256, height: Int = 256, fps: Int = 25,
-                faults: FaultStrengths = .standard) {
+                faults: FaultStrengths = .standard, skinTransfer: Bool = false) {
+        self.skinTransfer = skinTransfer ? true : nil
         self.seed = seed
         self.frames = frames
         self.width = width
@@ -89,7 +92,8 @@ public final class TestBedRenderer {
         // Face textures span 2.4 face units, about 2.4 · 0.21 · side pixels at scale 1.
         let faceTexels = min(512, max(32, Int(0.55 * Double(min(config.width, config.height)))))
         targetIdentity = Identity(seed: config.seed, stream: 2, texels: faceTexels)
-        sourceIdentity = Identity(seed: config.seed, stream: 3, texels: faceTexels)
+        sourceIdentity = Identity(seed: config.seed, stream: 3, texels: faceTexels,
+                                  skin: config.skinTransfer == true ? targetIdentity.skin : nil)
         let side = max(config.width, config.height)
         let textureSize = min(side, 768)
         backgroundScale = Double(textureSize) / Double(side)

@@ -130,10 +130,12 @@ struct Identity {
 
     /// `texels` is the texture's side; about one texel per rendered pixel keeps the finest
     /// octave at a few pixels, so the face does not alias (and shimmer) as it moves.
-    init(seed: UInt64, stream: UInt64, texels: Int) {
+    /// `skin` overrides the drawn skin tone (a swap that keeps the target's); the other draws stay the same.
+    init(seed: UInt64, stream: UInt64, texels: Int, skin override: SIMD3<Double>? = nil) {
         var rng = SplitMix64(seed: seed, stream: stream)
         let tone = rng.uniform(0.45...0.95)
-        skin = SIMD3(tone, tone * rng.uniform(0.68...0.82), tone * rng.uniform(0.52...0.7))
+        let drawn = SIMD3(tone, tone * rng.uniform(0.68...0.82), tone * rng.uniform(0.52...0.7))
+        skin = override ?? drawn
         lip = SIMD3(rng.uniform(0.55...0.8), rng.uniform(0.2...0.35), rng.uniform(0.25...0.4))
         iris = SIMD3(rng.uniform(0.1...0.5), rng.uniform(0.15...0.45), rng.uniform(0.1...0.6))
         brow = skin * rng.uniform(0.25...0.45)

@@ -41,6 +41,9 @@ struct SynthCommand: ParsableCommand {
     @Flag(help: "Write bit-exact FFV1 .mkv files instead of H.264 .mp4 (CRF 12).")
     var lossless = false
 
+    @Flag(name: .customLong("skin-transfer"), help: "The swap keeps the target's skin tone (swappers' colour transfer); identity features still change.")
+    var skinTransfer = false
+
     @Flag(help: "Replace OUTDIR if it exists.")
     var force = false
 
@@ -73,6 +76,6 @@ struct SynthCommand: ParsableCommand {
     private func config() throws -> TestBedConfig {
         let (w, h) = try parsedSize()
         let strengths = try FaultStrengths.parse(faults).scaled(by: faultScale)
-        return TestBedConfig(seed: seed, frames: frames, width: w, height: h, fps: fps, faults: strengths)
+        return TestBedConfig(seed: seed, frames: frames, width: w, height: h, fps: fps, faults: strengths, skinTransfer: skinTransfer)
     }
 }

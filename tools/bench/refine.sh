@@ -6,6 +6,7 @@
 # Prints e_stab / e_stab(gt) and face PSNR to the truth per method; the acceptance bar is
 # e_stab(refined) <= 1.3 x e_stab(gt) and PSNR(refined) >= PSNR(proxy) + 3 dB on every seed.
 #
+# SYNTH_ARGS adds options to `nicer synth` (e.g. --skin-transfer).
 # REGION=landmarks fits on the clip's true landmarks (synth's landmarks.json) instead of its mask
 # PNGs, so the 3D prior can run (compare with `-- --prior none` and `-- --prior landmarks`).
 #
@@ -23,7 +24,7 @@ printf '%-6s %-12s %12s %10s %12s\n' seed method e_stab "x gt" "PSNR truth"
 for seed in $seeds; do
   clip=$work/seed$seed
   rm -rf "$clip" "$clip-refined"
-  "$nicer" synth "$clip" --seed "$seed" --frames "$frames" --size "$size" --lossless --quiet >/dev/null
+  "$nicer" synth "$clip" --seed "$seed" --frames "$frames" --size "$size" --lossless --quiet ${SYNTH_ARGS:-} >/dev/null
   start=$(date +%s)
   region=(--mask "$clip/masks"); [ "${REGION:-masks}" = landmarks ] && region=(--landmarks "$clip/landmarks.json")
   "$nicer" refine --target "$clip/target.mkv" --proxy "$clip/proxy.mkv" "${region[@]}" -o "$clip-refined" "$@" >"$clip-refine.log" 2>&1
