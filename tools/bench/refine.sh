@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seeds=${1:-"1 2 3"}; frames=${2:-48}; size=${3:-256x256}
 shift $(( $# >= 3 ? 3 : $# )); [ "${1:-}" = "--" ] && shift
-nicer=.build/release/nicer
+nicer=${NICER_BIN:-.build/release/nicer}  # NICER_BIN: a copy, so rebuilding does not disturb a running bench
 [ -x "$nicer" ] || swift build -c release >/dev/null
 work=${BENCH_DIR:-$(mktemp -d)}; mkdir -p "$work"
 printf '%-6s %-12s %12s %10s %12s\n' seed method e_stab "x gt" "PSNR truth"
