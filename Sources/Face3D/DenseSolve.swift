@@ -5,6 +5,11 @@ import Foundation
 enum DenseSolve {
     /// Solves A x = b for SPD A (n×n row-major); nil when A is not positive definite.
     static func cholesky(_ a: [Double], _ b: [Double], n: Int) -> [Double]? {
+        factor(a, n: n).map { solve($0, b, n: n) }
+    }
+
+    /// The lower Cholesky factor L (A = L·Lᵀ), or nil when A is not positive definite.
+    static func factor(_ a: [Double], n: Int) -> [Double]? {
         var l = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in 0...i {
@@ -18,6 +23,11 @@ enum DenseSolve {
                 }
             }
         }
+        return l
+    }
+
+    /// x = (L·Lᵀ)⁻¹ b with a factor from `factor`.
+    static func solve(_ l: [Double], _ b: [Double], n: Int) -> [Double] {
         var y = b
         for i in 0..<n {
             for k in 0..<i { y[i] -= l[i * n + k] * y[k] }

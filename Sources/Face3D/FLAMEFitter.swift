@@ -377,23 +377,25 @@ enum BlockTridiagonal {
     static func solve(blocks: [[Double]], coupling c: [Double], rhs: [[[Double]]]) -> [[[Double]]]? {
         let count = blocks.count, m = c.count
         guard count > 0 else { return [] }
-        var reduced: [[Double]] = [], carried: [[[Double]]] = []
+        // Each reduced block is factored once and reused for every right-hand side.
+        var factors: [[Double]] = [], carried: [[[Double]]] = []
         for f in 0..<count {
             var d = blocks[f], y = rhs[f]
             if f > 0 {
                 // D'_f = D_f − C D'_(f−1)⁻¹ C,  y_f −= C D'_(f−1)⁻¹ y_(f−1)
-                for col in 0..<m {
+                for col in 0..<m where c[col] != 0 {
                     var e = [Double](repeating: 0, count: m)
                     e[col] = c[col]
-                    guard let x = DenseSolve.cholesky(reduced[f - 1], e, n: m) else { return nil }
+                    let x = DenseSolve.solve(factors[f - 1], e, n: m)
                     for row in 0..<m { d[row * m + col] -= c[row] * x[row] }
                 }
                 for k in y.indices {
-                    guard let x = DenseSolve.cholesky(reduced[f - 1], carried[f - 1][k], n: m) else { return nil }
+                    let x = DenseSolve.solve(factors[f - 1], carried[f - 1][k], n: m)
                     for row in 0..<m { y[k][row] -= c[row] * x[row] }
                 }
             }
-            reduced.append(d)
+            guard let factor = DenseSolve.factor(d, n: m) else { return nil }
+            factors.append(factor)
             carried.append(y)
         }
         var out = [[[Double]]](repeating: [], count: count)
@@ -401,8 +403,7 @@ enum BlockTridiagonal {
             for k in carried[f].indices {
                 var y = carried[f][k]
                 if f + 1 < count { for row in 0..<m { y[row] -= c[row] * out[f + 1][k][row] } }
-                guard let x = DenseSolve.cholesky(reduced[f], y, n: m) else { return nil }
-                out[f].append(x)
+                out[f].append(DenseSolve.solve(factors[f], y, n: m))
             }
         }
         return out
