@@ -166,12 +166,21 @@ struct FLAMEMesh {
         let hi = t.reduce(SIMD3(-Double.infinity, -.infinity, -.infinity)) { pointwiseMax($0, $1) }
         uv = t.map { SIMD2(0.02 + 0.96 * ($0.x - lo.x) / (hi.x - lo.x), 0.02 + 0.96 * (hi.y - $0.y) / (hi.y - lo.y)) }
         let eyes = model.eyeWeights
+        // Skin: the front half of the head, triangles facing the camera at rest, off the eyeballs.
         skin = model.triangles.map { f in
             let a = t[Int(f.x)], b = t[Int(f.y)], c = t[Int(f.z)]
-            let e1 = b - a, e2 = c - a
-            let nz = e1.x * e2.y - e1.y * e2.x, length = ((e1.y * e2.z - e1.z * e2.y) * (e1.y * e2.z - e1.z * e2.y) + (e1.z * e2.x - e1.x * e2.z) * (e1.z * e2.x - e1.x * e2.z) + nz * nz).squareRoot()
-            return length > 0 && abs(nz) / length > 0.3 && (a.z + b.z + c.z) / 3 > (lo.z + hi.z) / 2 && [f.x, f.y, f.z].allSatisfy { eyes[Int($0)] < 0.5 }
+            let n = Self.normal(a, b, c)
+            let front = (a.z + b.z + c.z) / 3 > (lo.z + hi.z) / 2
+            return front && abs(n.z) > 0.3 && [f.x, f.y, f.z].allSatisfy { eyes[Int($0)] < 0.5 }
         }
+    }
+
+    /// Unit normal of a triangle (zero for a degenerate one).
+    static func normal(_ a: SIMD3<Double>, _ b: SIMD3<Double>, _ c: SIMD3<Double>) -> SIMD3<Double> {
+        let e1 = b - a, e2 = c - a
+        let n = SIMD3(e1.y * e2.z - e1.z * e2.y, e1.z * e2.x - e1.x * e2.z, e1.x * e2.y - e1.y * e2.x)
+        let length = (n * n).sum().squareRoot()
+        return length > 0 ? n / length : .zero
     }
 
     func surface(_ fit: FLAMEFit, frame t: Int, extent box: CropBox) -> FaceSurface {
@@ -180,9 +189,7 @@ struct FLAMEMesh {
         let origin = SIMD2(box.x - box.side / 2, box.y - box.side / 2)
         var normals = [SIMD3<Double>](repeating: .zero, count: vertices.count)
         for f in model.triangles {
-            let a = vertices[Int(f.x)], b = vertices[Int(f.y)], c = vertices[Int(f.z)]
-            let e1 = b - a, e2 = c - a
-            let n = SIMD3(e1.y * e2.z - e1.z * e2.y, e1.z * e2.x - e1.x * e2.z, e1.x * e2.y - e1.y * e2.x)
+            let n = Self.normal(vertices[Int(f.x)], vertices[Int(f.y)], vertices[Int(f.z)])
             for i in [f.x, f.y, f.z] { normals[Int(i)] += n }
         }
         // Outward whatever the winding; then image coordinates (y down): flip y, z stays toward the camera.

@@ -82,6 +82,17 @@ final class Face3DCLITests: XCTestCase {
         XCTAssertGreaterThan(terms["albedo"] ?? 0, 0)
         XCTAssertNotNil(terms["detail"])
 
+        // FLAME (the synthetic model) instead: named in the report, its terms in the curve.
+        let flameOut = dir.file("out-flame")
+        let flame = try runProcess(try nicerPath(), ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv",
+                                                     "--landmarks", clip + "/landmarks.json", "-o", flameOut,
+                                                     "--flame", fixturePath("flame/synthetic_flame.pkl")] + small,
+                                   environment: ["NICER_FLAME_EMBEDDING": fixturePath("flame/synthetic_embedding.pkl")])
+        XCTAssertEqual(flame.status, 0, flame.stderr)
+        let flameReport = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: flameOut + "/report.json")))
+        XCTAssertTrue(flameReport.prior.hasPrefix("FLAME (synthetic_flame.pkl"), flameReport.prior)
+        XCTAssertGreaterThan(flameReport.segments[0].curve.last?.priorTerms?["albedo"] ?? 0, 0)
+
         // --prior flame without a model: a clear error, nothing written.
         let missing = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--landmarks", clip + "/landmarks.json",
                                  "-o", dir.file("out2"), "--prior", "flame"] + small)
