@@ -83,6 +83,9 @@ struct RefineCommand: ParsableCommand {
     @Flag(name: .customLong("no-uncertainty"), help: "Plain L1 losses without the predicted sigma (ablation).")
     var noUncertainty = false
 
+    @Option(name: .customLong("log-variance-floor"), help: "Lowest log σ² the loss uses (-6...6; 0: σ only down-weights).")
+    var logVarianceFloor: Float = RefineOptions().logVarianceFloor
+
     @Flag(name: .customLong("sigma-video"), help: "Also write OUT/sigma.mp4.")
     var sigmaVideo = false
 
@@ -124,6 +127,7 @@ struct RefineCommand: ParsableCommand {
         o.segmentLength = segmentLength
         o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
         o.uncertainty = !noUncertainty
+        o.logVarianceFloor = logVarianceFloor
         o.pixelWeight = pixelWeight
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
