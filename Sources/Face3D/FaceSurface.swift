@@ -14,9 +14,14 @@ public struct FaceSurface: Sendable {
     public var triangles: [SIMD3<Int32>]
     /// Triangles whose texels count as skin (not eyes, not the mouth's inside).
     public var skin: [Bool]
+    /// Shape modes: for each mode k, d(vertex normal)/d(β_k) (camera space), what the
+    /// photometric shape term differentiates shading through. Empty: no shape term.
+    public var normalModes: [[SIMD3<Double>]]
 
-    public init(points: [SIMD2<Double>], depth: [Double], normals: [SIMD3<Double>], uv: [SIMD2<Double>], triangles: [SIMD3<Int32>], skin: [Bool]) {
+    public init(points: [SIMD2<Double>], depth: [Double], normals: [SIMD3<Double>], uv: [SIMD2<Double>], triangles: [SIMD3<Int32>], skin: [Bool],
+                normalModes: [[SIMD3<Double>]] = []) {
         (self.points, self.depth, self.normals, self.uv, self.triangles, self.skin) = (points, depth, normals, uv, triangles, skin)
+        self.normalModes = normalModes
     }
 }
 
@@ -75,6 +80,8 @@ public struct UVSampler {
         public var pixels: (Int, Int, Int, Int)
         public var weights: (Double, Double, Double, Double)
         public var normal: SIMD3<Double>
+        /// d(normal)/d(β_k) per shape mode (normalisation included).
+        public var normalModes: [SIMD3<Double>]
     }
 
     public let textureSize: Int
@@ -105,11 +112,18 @@ public struct UVSampler {
                 let near = min(height - 1, Int(p.y.rounded())) * width + min(width - 1, Int(p.x.rounded()))
                 let d = b.x * z[0] + b.y * z[1] + b.z * z[2]
                 guard zbuffer.triangle[near] == Int32(k) || d >= zbuffer.depth[near] - 0.02 else { return }
+                // d n̂ = (I − n̂ n̂ᵀ) d m / |m| for m = Σ b_i n_i.
+                let m = b.x * n[0] + b.y * n[1] + b.z * n[2], length = max(1e-12, (m * m).sum().squareRoot())
+                let modes = surface.normalModes.map { mode -> SIMD3<Double> in
+                    let dm = b.x * mode[ids[0]] + b.y * mode[ids[1]] + b.z * mode[ids[2]]
+                    return (dm - (dm * normal).sum() * normal) / length
+                }
                 let x0 = min(width - 2, Int(p.x)), y0 = min(height - 2, Int(p.y))
                 let fx = p.x - Double(x0), fy = p.y - Double(y0)
                 seen.insert(index)
                 texels.append(Texel(index: index, pixels: (y0 * width + x0, y0 * width + x0 + 1, (y0 + 1) * width + x0, (y0 + 1) * width + x0 + 1),
-                                    weights: ((1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy), normal: normal))
+                                    weights: ((1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy), normal: normal,
+                                    normalModes: modes))
             }
         }
         texels.sort { $0.index < $1.index }

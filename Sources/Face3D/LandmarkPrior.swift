@@ -17,6 +17,8 @@ public struct LandmarkPrior: Sendable {
     public let triangles: [SIMD3<Int32>]
     public let skin: [Bool]
     let normals: [SIMD3<Double>]
+    /// d(vertex normal)/d(β_k) at rest for the shape modes (see `depthModes`).
+    let normalModes: [[SIMD3<Double>]]
 
     public static let name = "landmark prior (68-point 3D face built in; not FLAME)"
 
@@ -48,6 +50,22 @@ public struct LandmarkPrior: Sendable {
             return !(ids.isSubset(of: eyeL) || ids.isSubset(of: eyeR) || ids.isSubset(of: innerMouth))
         }
         normals = Self.vertexNormals(shape, triangles)
+        let modes = Self.depthModes(shape)
+        let (points, tris, eps) = (shape, triangles, 1e-4)
+        normalModes = modes.map { mode in
+            let plus = Self.vertexNormals(zip(points, mode).map { $0 + SIMD3(0, 0, eps * $1) }, tris)
+            let minus = Self.vertexNormals(zip(points, mode).map { $0 - SIMD3(0, 0, eps * $1) }, tris)
+            return zip(plus, minus).map { ($0 - $1) / (2 * eps) }
+        }
+    }
+
+    /// The prior's shape modes β (what the photometric shape term estimates), as depth offsets per
+    /// landmark in units of the face width: overall relief, nose, jaw line, brow ridge.
+    static func depthModes(_ shape: [SIMD3<Double>]) -> [[Double]] {
+        let width = shape[0...16].map(\.x).max()! - shape[0...16].map(\.x).min()!
+        let meanZ = shape.map(\.z).reduce(0, +) / Double(shape.count)
+        func on(_ range: ClosedRange<Int>) -> [Double] { (0..<shape.count).map { range.contains($0) ? 0.1 * width : 0 } }
+        return [shape.map { 0.2 * ($0.z - meanZ) }, on(27...35), on(0...16), on(17...26)]
     }
 
     /// Ellipsoid cap over the face's outline plus the nose, eyes and lips (in units of the face width).
@@ -126,7 +144,8 @@ public struct LandmarkPrior: Sendable {
     public func surface(_ landmarks: [SIMD2<Double>], extent: Double = 1) -> FaceSurface {
         let (rotation, scale, _) = pose(landmarks)
         return FaceSurface(points: landmarks.map { $0 / extent }, depth: shape.map { scale * (rotation * $0).z / extent },
-                           normals: normals.map { rotation * $0 }, uv: uv, triangles: triangles, skin: skin)
+                           normals: normals.map { rotation * $0 }, uv: uv, triangles: triangles, skin: skin,
+                           normalModes: normalModes.map { $0.map { rotation * $0 } })
     }
 }
 

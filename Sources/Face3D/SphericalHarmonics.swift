@@ -31,4 +31,15 @@ public enum SphericalHarmonics {
     }
 
     public static func shade(_ n: SIMD3<Double>, _ light: [Double]) -> Double { zip(basis(n), light).map(*).reduce(0, +) }
+
+    /// ∇_n shade(n) for fixed light (the basis's derivative; n is not renormalised here).
+    public static func shadeGradient(_ n: SIMD3<Double>, _ l: [Double]) -> SIMD3<Double> {
+        let c1 = 2 * Double.pi / 3 * (3 / (4 * Double.pi)).squareRoot()
+        let c2 = Double.pi / 8 * (5 / (4 * Double.pi)).squareRoot()
+        let c3 = 3 * Double.pi / 4 * (5 / (12 * Double.pi)).squareRoot()
+        let dx = c1 * l[2] + c3 * n.z * l[5] + c3 * n.x * l[7] + c3 * n.y * l[8]
+        let dy = c1 * l[3] + c3 * n.z * l[6] - c3 * n.y * l[7] + c3 * n.x * l[8]
+        let dz = c1 * l[1] + 6 * c2 * n.z * l[4] + c3 * n.x * l[5] + c3 * n.y * l[6]
+        return SIMD3(dx, dy, dz)
+    }
 }

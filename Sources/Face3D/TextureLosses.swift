@@ -8,16 +8,24 @@ import Foundation
 ///     δ(I) = ℓ − B(ℓ),  ℓ = log(luma(u) + ε)   detail: high-passed log-luminance
 ///     L_albedo = w_a · mean_valid |α(I_o) − α(I_target)|²       skin tone follows the target (neck)
 ///     L_detail = w_d · mean_valid (δ(I_o) − δ_ref)²             static detail of the identity
+///     β̂(I) = (AᵀA + λI)⁻¹ Aᵀ (u − ρ ⊙ shading),  A = ρ ⊙ ∂shading/∂β    photometric shape
+///     L_shape = w_s · mean_k (β̂(I_o) − β_ref)²                 shape of the identity
 ///
 /// W marks the visible skin texels, shading = the target frame's 9-coefficient SH light on the
 /// frame's normals (normalised to mean 1), B a normalised box blur over valid texels. α is linear
 /// in I, so its gradient is exact through Sᵀ and one more solve with the same symmetric matrix;
 /// δ is exact through the log's derivative. δ_ref is the mean δ over reference images (the
-/// identity photos, else the proxy frames): the detail that stays put.
+/// identity photos, else the proxy frames): the detail that stays put. The shape term linearises
+/// the shading around the frame's fitted shape (∂shading/∂β from the surface's normal modes, ρ the
+/// target albedo), so β̂ is linear in I and its gradient exact; β_ref is the mean β̂ of the
+/// reference images, each on its own light and albedo.
 public final class TextureLosses {
     public struct Settings: Codable, Sendable {
         public var albedoWeight: Double = 1
         public var detailWeight: Double = 0.1
+        public var shapeWeight: Double = 0.1
+        /// Ridge of the photometric shape solve, relative to the mean diagonal of AᵀA.
+        public var shapeRidge: Double = 0.01
         public var textureSize = 48
         /// λ of the albedo's membrane prior (larger: smoother skin tone).
         public var smoothness: Double = 4
@@ -28,6 +36,7 @@ public final class TextureLosses {
     public struct Values: Sendable {
         public var albedo: Double
         public var detail: Double
+        public var shape: Double = 0
     }
 
     static let lumaWeights = SIMD3<Double>(0.299, 0.587, 0.114)
@@ -39,6 +48,7 @@ public final class TextureLosses {
     let target: (Int, Int) -> [Float]
     private var frames: [Int: FrameState] = [:]
     private var detailReference: (values: [Double], valid: [Bool])?
+    private var shapeReference: [Double]?
 
     struct FrameState {
         var sampler: UVSampler
@@ -46,6 +56,11 @@ public final class TextureLosses {
         var shading: [Double]
         /// Target albedo over the full T×T grid (valid texels matter).
         var targetAlbedo: [SIMD3<Double>]
+        /// Photometric shape: A[(texel, channel), k] = ρ·∂shading/∂β_k (texel·3 + channel rows,
+        /// K columns) and M = (AᵀA + λI)⁻¹, so β̂(u) = M Aᵀ (u − ρ ⊙ shading).
+        var shapeDesign: [Double] = []
+        var shapeInverse: [Double] = []
+        var modes: Int { sampler.texels.first?.normalModes.count ?? 0 }
     }
 
     public init(surfaces: [FaceSurface], settings: Settings, target: @escaping (Int, Int) -> [Float]) {
@@ -70,17 +85,66 @@ public final class TextureLosses {
     private func state(_ frame: Int, size: Int) -> FrameState {
         let key = frame * 8192 + size
         if let known = frames[key] { return known }
-        let sampler = UVSampler(surfaces[frame], width: size, height: size, textureSize: settings.textureSize)
-        let rgb = target(frame, size)
-        let u = sampler.gather { Double(rgb[$0]) }
-        let light = SphericalHarmonics.solve(normals: sampler.texels.map(\.normal), values: u.map { Double(($0 * Self.lumaWeights).sum()) })
-        var shading = sampler.texels.map { SphericalHarmonics.shade($0.normal, light) }
-        let mean = shading.isEmpty ? 1 : shading.reduce(0, +) / Double(shading.count)
-        shading = shading.map { max(0.2, $0 / max(mean, 1e-6)) }
-        var s = FrameState(sampler: sampler, shading: shading, targetAlbedo: [])
-        s.targetAlbedo = albedo(u, s)
+        let s = makeState(surfaces[frame], rgb: target(frame, size), size: size)
         frames[key] = s
         return s
+    }
+
+    /// Light, shading, albedo and the photometric shape system of one image on its surface.
+    private func makeState(_ surface: FaceSurface, rgb: [Float], size: Int) -> FrameState {
+        let sampler = UVSampler(surface, width: size, height: size, textureSize: settings.textureSize)
+        let u = sampler.gather { Double(rgb[$0]) }
+        let light = SphericalHarmonics.solve(normals: sampler.texels.map(\.normal), values: u.map { Double(($0 * Self.lumaWeights).sum()) })
+        let raw = sampler.texels.map { SphericalHarmonics.shade($0.normal, light) }
+        let mean = max(1e-6, raw.isEmpty ? 1 : raw.reduce(0, +) / Double(raw.count))
+        var s = FrameState(sampler: sampler, shading: raw.map { max(0.2, $0 / mean) }, targetAlbedo: [])
+        s.targetAlbedo = albedo(u, s)
+        let k = s.modes
+        guard k > 0, settings.shapeWeight > 0 else { return s }
+        var design = [Double](repeating: 0, count: sampler.texels.count * 3 * k)
+        for (i, texel) in sampler.texels.enumerated() where raw[i] / mean > 0.2 {
+            let g = SphericalHarmonics.shadeGradient(texel.normal, light) / mean
+            let rho = s.targetAlbedo[texel.index]
+            for m in 0..<k {
+                let b = (g * texel.normalModes[m]).sum()
+                for c in 0..<3 { design[(i * 3 + c) * k + m] = rho[c] * b }
+            }
+        }
+        var normal = [Double](repeating: 0, count: k * k)
+        for row in 0..<(sampler.texels.count * 3) {
+            for a in 0..<k { for b in 0..<k { normal[a * k + b] += design[row * k + a] * design[row * k + b] } }
+        }
+        let ridge = max(1e-9, settings.shapeRidge * (0..<k).map { normal[$0 * k + $0] }.reduce(0, +) / Double(k))
+        for a in 0..<k { normal[a * k + a] += ridge }
+        s.shapeDesign = design
+        s.shapeInverse = (0..<k).flatMap { col -> [Double] in
+            var e = [Double](repeating: 0, count: k)
+            e[col] = 1
+            return DenseSolve.cholesky(normal, e, n: k) ?? [Double](repeating: 0, count: k)
+        }
+        return s
+    }
+
+    /// β̂ of gathered colours: M Aᵀ (u − ρ ⊙ shading).
+    private func shape(_ u: [SIMD3<Double>], _ s: FrameState) -> [Double] {
+        guard !s.shapeDesign.isEmpty else { return [] }
+        let k = s.modes
+        var projected = [Double](repeating: 0, count: k)
+        for (i, texel) in s.sampler.texels.enumerated() {
+            let residual = u[i] - s.targetAlbedo[texel.index] * s.shading[i]
+            for c in 0..<3 { for m in 0..<k { projected[m] += s.shapeDesign[(i * 3 + c) * k + m] * residual[c] } }
+        }
+        return (0..<k).map { a in (0..<k).map { s.shapeInverse[$0 * k + a] * projected[$0] }.reduce(0, +) }
+    }
+
+    /// Sets β_ref from reference images: the mean photometric shape, each image on its own light and albedo.
+    public func setShapeReference(_ images: [(surface: FaceSurface, rgb: [Float], size: Int)]) {
+        let estimates = images.map { image -> [Double] in
+            let s = makeState(image.surface, rgb: image.rgb, size: image.size)
+            return shape(s.sampler.gather { Double(image.rgb[$0]) }, s)
+        }.filter { !$0.isEmpty }
+        guard let first = estimates.first else { shapeReference = nil; return }
+        shapeReference = (0..<first.count).map { k in estimates.map { $0[k] }.reduce(0, +) / Double(estimates.count) }
     }
 
     /// α over the T×T grid from gathered colours.
@@ -186,10 +250,10 @@ public final class TextureLosses {
     func evaluate(pixel: (Int) -> Double, size: Int, frame: Int, add: (Int, Double) -> Void) -> Values {
         let s = state(frame, size: size)
         let texels = s.sampler.texels
-        guard !texels.isEmpty else { return Values(albedo: 0, detail: 0) }
+        guard !texels.isEmpty else { return Values(albedo: 0, detail: 0, shape: 0) }
         let u = s.sampler.gather(pixel)
         var dU = [SIMD3<Double>](repeating: .zero, count: texels.count)
-        var values = Values(albedo: 0, detail: 0)
+        var values = Values(albedo: 0, detail: 0, shape: 0)
 
         if settings.albedoWeight > 0 {
             let a = albedo(u, s)
@@ -226,6 +290,22 @@ public final class TextureLosses {
                 for k in texels.indices {
                     let dLog = dDelta[k] - adjoint[k]
                     dU[k] += dLog / (max(luma[k], 0) + Self.logEpsilon) * (luma[k] > 0 ? Self.lumaWeights : .zero)
+                }
+            }
+        }
+        if settings.shapeWeight > 0, let reference = shapeReference, !s.shapeDesign.isEmpty, s.modes == reference.count {
+            let k = s.modes
+            let beta = shape(u, s)
+            let scale = settings.shapeWeight / Double(k)
+            values.shape = scale * zip(beta, reference).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
+            // β̂ = M Aᵀ (u − ρ⊙sh): du = A M ∇β (M symmetric).
+            let dBeta = zip(beta, reference).map { 2 * scale * ($0 - $1) }
+            let mg = (0..<k).map { a in (0..<k).map { s.shapeInverse[a * k + $0] * dBeta[$0] }.reduce(0, +) }
+            for i in texels.indices {
+                for c in 0..<3 {
+                    var g = 0.0
+                    for m in 0..<k { g += s.shapeDesign[(i * 3 + c) * k + m] * mg[m] }
+                    dU[i][c] += g
                 }
             }
         }

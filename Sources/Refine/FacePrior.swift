@@ -46,7 +46,7 @@ struct FacePrior {
     /// prior can run; the description says so.
     static func make(options: RefineOptions, flame: FLAMEFiles?, regions: FaceRegions, boxes: [CropBox], identityPhotos: [String],
                      models: FaceModels?, progress: (String) -> Void) throws -> FacePrior {
-        guard options.prior != .none, options.albedoWeight > 0 || options.detailWeight > 0 else {
+        guard options.prior != .none, options.albedoWeight > 0 || options.detailWeight > 0 || options.shapeWeight > 0 else {
             return FacePrior(description: "none (turned off)", surfaces: [])
         }
         guard regions.kind == .landmarks, let models else {
@@ -114,16 +114,17 @@ struct FacePrior {
         var settings = TextureLosses.Settings()
         settings.albedoWeight = options.albedoWeight
         settings.detailWeight = options.detailWeight
+        settings.shapeWeight = options.shapeWeight
         settings.textureSize = options.textureSize
         let full = options.size
         let targets = Array(crops.targets[segment])
         let losses = TextureLosses(surfaces: Array(surfaces[segment]), settings: settings) { frame, size in
             planar(size == full ? targets[frame] : boxShrink(targets[frame], full / size))
         }
-        // Static detail: the identity photos', else the mean over the proxy frames.
-        losses.setDetailReference(detailReferences.isEmpty
-            ? segment.map { (surfaces[$0], planar(crops.proxies[$0]), full) }
-            : detailReferences)
+        // Static detail and shape: the identity photos', else the mean over the proxy frames.
+        let references = detailReferences.isEmpty ? segment.map { (surfaces[$0], planar(crops.proxies[$0]), full) } : detailReferences
+        losses.setDetailReference(references)
+        if options.shapeWeight > 0 { losses.setShapeReference(references) }
         return [TextureLossTerm(losses: losses)]
     }
 }
@@ -136,9 +137,9 @@ func planar(_ image: Image8) -> [Float] {
     return out
 }
 
-/// The albedo and detail losses as NICe loss terms.
+/// The albedo, detail and shape losses as NICe loss terms.
 final class TextureLossTerm: RefineLossTerm {
-    let names = ["albedo", "detail"]
+    let names = ["albedo", "detail", "shape"]
     let losses: TextureLosses
 
     init(losses: TextureLosses) { self.losses = losses }
@@ -146,7 +147,7 @@ final class TextureLossTerm: RefineLossTerm {
     func evaluate(rgb: Tensor, frame: Int, dRGB: Tensor) -> [Float] {
         precondition(rgb.shape.h == rgb.shape.w)
         let v = losses.evaluate(rgb: rgb.pointer, size: rgb.shape.h, frame: frame, gradient: dRGB.pointer)
-        return [Float(v.albedo), Float(v.detail)]
+        return [Float(v.albedo), Float(v.detail), Float(v.shape)]
     }
 }
 
@@ -183,24 +184,42 @@ struct FLAMEMesh {
         return length > 0 ? n / length : .zero
     }
 
+    /// FLAME shape components the photometric shape term estimates.
+    static let shapeModes = 6
+
     func surface(_ fit: FLAMEFit, frame t: Int, extent box: CropBox) -> FaceSurface {
-        let (vertices, _) = model.forward(fit.parameters(t))
+        let parameters = fit.parameters(t)
+        let (vertices, _) = model.forward(parameters)
         let camera = fit.frames[t].camera
         let origin = SIMD2(box.x - box.side / 2, box.y - box.side / 2)
+        let normals = imageNormals(vertices)
+        // d(normal)/dβ_k by central differences of the posed mesh.
+        let eps = 1e-3
+        let modes = (0..<min(Self.shapeModes, model.shapeCount)).map { k -> [SIMD3<Double>] in
+            var plus = parameters, minus = parameters
+            plus.shape = (0..<model.shapeCount).map { $0 < parameters.shape.count ? parameters.shape[$0] : 0 }
+            minus.shape = plus.shape
+            plus.shape[k] += eps
+            minus.shape[k] -= eps
+            return zip(imageNormals(model.forward(plus).vertices), imageNormals(model.forward(minus).vertices)).map { ($0 - $1) / (2 * eps) }
+        }
+        return FaceSurface(points: vertices.map { (camera.project($0) + 0.5 - origin) / box.side },
+                           depth: vertices.map { camera.scale * $0.z / box.side }, normals: normals, uv: uv,
+                           triangles: model.triangles, skin: skin, normalModes: modes)
+    }
+
+    /// Unit vertex normals, outward whatever the winding, in image axes (y down: flip y; z stays toward the camera).
+    func imageNormals(_ vertices: [SIMD3<Double>]) -> [SIMD3<Double>] {
         var normals = [SIMD3<Double>](repeating: .zero, count: vertices.count)
         for f in model.triangles {
             let n = Self.normal(vertices[Int(f.x)], vertices[Int(f.y)], vertices[Int(f.z)])
             for i in [f.x, f.y, f.z] { normals[Int(i)] += n }
         }
-        // Outward whatever the winding; then image coordinates (y down): flip y, z stays toward the camera.
         let centre = vertices.reduce(.zero, +) / Double(vertices.count)
-        normals = zip(normals, vertices).map { n, v in
+        return zip(normals, vertices).map { n, v in
             var u = n / max(1e-12, (n * n).sum().squareRoot())
             if (u * (v - centre)).sum() < 0 { u = -u }
             return SIMD3(u.x, -u.y, u.z)
         }
-        return FaceSurface(points: vertices.map { (camera.project($0) + 0.5 - origin) / box.side },
-                           depth: vertices.map { camera.scale * $0.z / box.side }, normals: normals, uv: uv,
-                           triangles: model.triangles, skin: skin)
     }
 }

@@ -91,6 +91,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Weights of the 3D prior's albedo and detail losses (0…100; 0 turns one off).
     public var albedoWeight = 1.0
     public var detailWeight = 0.1
+    /// Weight of the photometric shape loss (0…100; 0 turns it off).
+    public var shapeWeight = 0.1
     /// Side of the prior's UV map in texels (16…256).
     public var textureSize = 48
     public var seed: UInt64 = 2020
@@ -139,7 +141,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check((0...0.5).contains(feather), "feather must be in 0...0.5")
         check((0...51).contains(crf), "crf must be in 0...51")
         check(["ultrafast", "fast", "medium"].contains(scoringFlow), "scoring flow must be ultrafast, fast or medium")
-        check((0...100).contains(albedoWeight) && (0...100).contains(detailWeight), "albedo and detail weights must be in 0...100")
+        check([albedoWeight, detailWeight, shapeWeight].allSatisfy { (0...100).contains($0) }, "albedo, detail and shape weights must be in 0...100")
         check((16...256).contains(textureSize), "texture size must be in 16...256")
         return out
     }

@@ -107,6 +107,9 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("detail-weight"), help: "Weight of the 3D prior's detail loss (0...100; 0: off).")
     var detailWeight = RefineOptions().detailWeight
 
+    @Option(name: .customLong("shape-weight"), help: "Weight of the 3D prior's photometric shape loss (0...100; 0: off).")
+    var shapeWeight = RefineOptions().shapeWeight
+
     func options() -> RefineOptions {
         var o = RefineOptions()
         switch mask {
@@ -138,6 +141,7 @@ struct RefineCommand: ParsableCommand {
         o.flameEmbedding = flameEmbedding
         o.albedoWeight = albedoWeight
         o.detailWeight = detailWeight
+        o.shapeWeight = shapeWeight
         return o
     }
 

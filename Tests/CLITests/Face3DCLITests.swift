@@ -81,6 +81,7 @@ final class Face3DCLITests: XCTestCase {
         let terms = try XCTUnwrap(report.segments[0].curve.last?.priorTerms)
         XCTAssertGreaterThan(terms["albedo"] ?? 0, 0)
         XCTAssertNotNil(terms["detail"])
+        XCTAssertNotNil(terms["shape"])
 
         // FLAME (the synthetic model) instead: named in the report, its terms in the curve.
         let flameOut = dir.file("out-flame")

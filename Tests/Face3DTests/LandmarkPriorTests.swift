@@ -60,7 +60,7 @@ final class LandmarkPriorTests: XCTestCase {
         return rgb
     }
 
-    func makeLosses(size: Int) throws -> (TextureLosses, FaceSurface) {
+    func makeLosses(size: Int, weights: (Double, Double, Double) = (1, 0.5, 0.5)) throws -> (TextureLosses, FaceSurface) {
         let face = try Self.face()
         let prior = LandmarkPrior(meanShape: face, tracks: [face])
         // The face fills the crop: landmarks into 0…1.
@@ -69,9 +69,10 @@ final class LandmarkPriorTests: XCTestCase {
         let surface = prior.surface(face.map { $0 - SIMD2(min(lo.x, lo.y), min(lo.x, lo.y)) }, extent: side)
         var settings = TextureLosses.Settings()
         settings.textureSize = 24
-        settings.detailWeight = 0.5
+        (settings.albedoWeight, settings.detailWeight, settings.shapeWeight) = weights
         let losses = TextureLosses(surfaces: [surface], settings: settings) { _, n in Self.crop(n, tint: SIMD3(0.8, 0.6, 0.5), seed: 1) }
         losses.setDetailReference([(surface, Self.crop(size, tint: SIMD3(0.7, 0.55, 0.5), seed: 2), size)])
+        losses.setShapeReference([(surface, Self.crop(size, tint: SIMD3(0.7, 0.55, 0.5), seed: 2), size)])
         return (losses, surface)
     }
 
@@ -86,27 +87,29 @@ final class LandmarkPriorTests: XCTestCase {
         XCTAssertGreaterThan(same.detail, 0, "the target's noise is not the reference's")
     }
 
-    /// Both losses against central differences in Double along random directions.
+    /// The albedo, detail and shape losses, each alone, against central differences in Double
+    /// along random directions.
     func testGradientMatchesFiniteDifferences() throws {
         let n = 32
-        let (losses, _) = try makeLosses(size: n)
-        let x = Self.crop(n, tint: SIMD3(0.7, 0.62, 0.55), seed: 5).map(Double.init)
-        var g = [Double](repeating: 0, count: x.count)
-        let base = losses.evaluate(rgb: x, size: n, frame: 0, gradient: &g)
-        XCTAssertGreaterThan(base.albedo, 0)
-        XCTAssertGreaterThan(base.detail, 0)
-        var random = TestRandom(seed: 9)
-        var scratch = g
-        func value(_ v: [Double]) -> Double { let r = losses.evaluate(rgb: v, size: n, frame: 0, gradient: &scratch); return r.albedo + r.detail }
-        for _ in 0..<4 {
-            let direction = (0..<x.count).map { _ in Double(random.next()) }
-            let h = 1e-5
-            let numeric = (value(zip(x, direction).map { $0 + h * $1 }) - value(zip(x, direction).map { $0 - h * $1 })) / (2 * h)
-            let analytic = zip(g, direction).map(*).reduce(0, +)
-            let tolerance = 1e-4 * abs(numeric) + 1e-9
-            XCTAssertEqual(analytic, numeric, accuracy: tolerance, "directional derivative")
-            // The check can fail: a gradient 1 % off would not pass it.
-            XCTAssertGreaterThan(abs(1.01 * analytic - numeric), tolerance)
+        for (name, weights) in [("albedo", (1.0, 0.0, 0.0)), ("detail", (0.0, 0.5, 0.0)), ("shape", (0.0, 0.0, 0.5))] {
+            let (losses, _) = try makeLosses(size: n, weights: weights)
+            let x = Self.crop(n, tint: SIMD3(0.7, 0.62, 0.55), seed: 5).map(Double.init)
+            var g = [Double](repeating: 0, count: x.count)
+            let base = losses.evaluate(rgb: x, size: n, frame: 0, gradient: &g)
+            XCTAssertGreaterThan(base.albedo + base.detail + base.shape, 0, name)
+            var random = TestRandom(seed: 9)
+            var scratch = g
+            func value(_ v: [Double]) -> Double { let r = losses.evaluate(rgb: v, size: n, frame: 0, gradient: &scratch); return r.albedo + r.detail + r.shape }
+            for _ in 0..<3 {
+                let direction = (0..<x.count).map { _ in Double(random.next()) }
+                let h = 1e-5
+                let numeric = (value(zip(x, direction).map { $0 + h * $1 }) - value(zip(x, direction).map { $0 - h * $1 })) / (2 * h)
+                let analytic = zip(g, direction).map(*).reduce(0, +)
+                let tolerance = 1e-4 * abs(numeric) + 1e-12
+                XCTAssertEqual(analytic, numeric, accuracy: tolerance, "\(name): directional derivative")
+                // The check can fail: a gradient 1 % off would not pass it.
+                XCTAssertGreaterThan(abs(1.01 * analytic - numeric), tolerance, name)
+            }
         }
     }
 }
