@@ -382,8 +382,15 @@ public enum RefineJob {
             page.lineChart([("e_stab", s.curve.map { Optional($0.eStab) })], xLabel: "epoch", yLabel: "e_stab (monitor pairs)")
             page.lineChart([("fidelity dB", s.curve.map { Optional($0.fidelity) }), ("score", s.curve.map { Optional($0.score) })],
                            xLabel: "epoch", yLabel: "dB")
+            let names = Array(Set(s.curve.flatMap { $0.priorTerms?.keys.map { $0 } ?? [] })).sorted()
+            if !names.isEmpty {
+                page.lineChart(names.map { name in (name, s.curve.map { $0.priorTerms?[name] }) }, xLabel: "epoch", yLabel: "3D prior terms (weighted)")
+            }
         }
-        page.paragraph("3D prior: \(report.prior). Features: \(report.features). Region: \(report.region).")
+        var priorLine = "3D prior: \(report.prior)."
+        if let error = report.priorFitError { priorLine += String(format: " FLAME fit: RMS landmark error %.2f px.", error) }
+        if let distance = report.shapeDistance { priorLine += String(format: " Shape distance to the identity photos: %.3f.", distance) }
+        page.paragraph(priorLine + " Features: \(report.features). Region: \(report.region).")
         try AtomicOutput.write(Data(page.render().utf8), to: output + "/report.html")
     }
 }
