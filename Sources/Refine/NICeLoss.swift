@@ -29,7 +29,8 @@ public final class NICeLoss {
 
     let pixelWeight: Float
     let featureWeights: [Float]
-    let uncertainty: Bool
+    /// σ weighting on; the trainer switches it on once the warm-up is over (see `RefineOptions.uncertaintyWarmup`).
+    public var uncertainty: Bool
     let logVarianceFloor: Float
     let identity: PerceptualFeatures?
     private var usable: [Int: [String]] = [:]

@@ -114,6 +114,7 @@ final class NICeTrainer {
             let epoch = state.epochs.count
             let start = Date()
             let coarse = epoch < coarseEpochs
+            loss.uncertainty = options.uncertainty && !(options.uncertaintyWarmup && coarse)
             var random = SplitMix(seed: options.seed &+ UInt64(epoch) &* 7919)
             var order = Array(0..<crops.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }

@@ -56,6 +56,9 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var residual = true
     /// Predict σ and weight the losses by it (false: plain L1, for the ablation bench).
     public var uncertainty = true
+    /// σ enters the loss only in the full-resolution phase: the half-resolution epochs first learn
+    /// the mapping unweighted, so σ cannot explain away consistent but subtle swap detail as noise.
+    public var uncertaintyWarmup = true
     /// Lowest log-variance s the loss uses (−6…6; −6: σ may also up-weight well-fitted pixels,
     /// 0: σ only down-weights).
     public var logVarianceFloor: Float = -6

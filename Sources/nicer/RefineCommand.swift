@@ -83,6 +83,9 @@ struct RefineCommand: ParsableCommand {
     @Flag(name: .customLong("no-uncertainty"), help: "Plain L1 losses without the predicted sigma (ablation).")
     var noUncertainty = false
 
+    @Flag(name: .customLong("no-uncertainty-warmup"), help: "Weight by σ from the first epoch (default: only in the full-resolution phase).")
+    var noUncertaintyWarmup = false
+
     @Option(name: .customLong("log-variance-floor"), help: "Lowest log σ² the loss uses (-6...6; 0: σ only down-weights).")
     var logVarianceFloor: Float = RefineOptions().logVarianceFloor
 
@@ -131,6 +134,7 @@ struct RefineCommand: ParsableCommand {
         o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
         o.uncertainty = !noUncertainty
         o.logVarianceFloor = logVarianceFloor
+        o.uncertaintyWarmup = !noUncertaintyWarmup
         o.pixelWeight = pixelWeight
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
