@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=$1; proxy=$2; frames=${3:-250}; size=${4:-native}
 shift $(( $# >= 4 ? 4 : $# )); [ "${1:-}" = "--" ] && shift
-nicer=.build/release/nicer
+nicer=${NICER_BIN:-.build/release/nicer}
 [ -x "$nicer" ] || swift build -c release >/dev/null
 work=${BENCH_DIR:-$(mktemp -d)}; mkdir -p "$work"
 scale=(); [ "$size" != native ] && scale=(-vf "scale=${size/x/:}:flags=bicubic")
