@@ -31,7 +31,6 @@ public final class NICeLoss {
     let featureWeights: [Float]
     /// σ weighting on; the trainer switches it on once the warm-up is over (see `RefineOptions.uncertaintyWarmup`).
     public var uncertainty: Bool
-    let logVarianceFloor: Float
     let identity: PerceptualFeatures?
     private var usable: [Int: [String]] = [:]
 
@@ -52,7 +51,6 @@ public final class NICeLoss {
         pixelWeight = options.pixelWeight
         featureWeights = options.features == .pixel ? [] : options.featureWeights
         uncertainty = options.uncertainty
-        logVarianceFloor = options.logVarianceFloor
         identity = options.features == .pixel ? nil : features
     }
 
@@ -68,14 +66,12 @@ public final class NICeLoss {
         // The network's fourth channel, bounded: s = B·tanh(raw/B) keeps e^(−s) finite however far
         // a step throws the raw value, with a gradient everywhere.
         let raw = output.pointer + 3 * plane
-        // Below the floor s is held there (no gradient): σ may only down-weight from e^(−floor).
-        let smooth = (0..<plane).map { Self.boundedLogVariance(raw[$0]) }
-        var bounded = smooth.map { max($0, logVarianceFloor) }
+        var bounded = (0..<plane).map { Self.boundedLogVariance(raw[$0]) }
         var dBounded = [Float](repeating: 0, count: plane)
         defer {
             for i in 0..<plane {
-                let t = smooth[i] / Self.logVarianceBound
-                gradient.pointer[3 * plane + i] = smooth[i] < logVarianceFloor ? 0 : dBounded[i] * (1 - t * t)
+                let t = bounded[i] / Self.logVarianceBound
+                gradient.pointer[3 * plane + i] = dBounded[i] * (1 - t * t)
             }
         }
         var result = bounded.withUnsafeMutableBufferPointer { sBuffer in

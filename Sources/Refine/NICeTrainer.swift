@@ -215,7 +215,7 @@ final class NICeTrainer {
         let y = output(tensor(input))
         let plane = input.width * input.height
         let values = y.values
-        return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp(max(options.logVarianceFloor, NICeLoss.boundedLogVariance($0))) })
+        return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp(NICeLoss.boundedLogVariance($0)) })
     }
 
     /// e_stab and masked PSNR to the proxy of the current network on the monitor frames.

@@ -59,9 +59,6 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// σ enters the loss only in the full-resolution phase: the half-resolution epochs first learn
     /// the mapping unweighted, so σ cannot explain away consistent but subtle swap detail as noise.
     public var uncertaintyWarmup = true
-    /// Lowest log-variance s the loss uses (−6…6; −6: σ may also up-weight well-fitted pixels,
-    /// 0: σ only down-weights).
-    public var logVarianceFloor: Float = -6
     public var learningRate: Float = 2e-4
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
     public var epochs = 30
@@ -131,7 +128,6 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check((0...1).contains(margin), "margin must be in 0...1")
         check((0...20).contains(boxSmoothing), "box smoothing must be in 0...20")
         check(pixelWeight >= 0 && featureWeights.allSatisfy { $0 >= 0 } && featureWeights.count <= 5, "weights must be ≥ 0, at most 5 feature weights")
-        check((-6...6).contains(logVarianceFloor), "log-variance floor must be in -6...6")
         check(learningRate > 0 && learningRate <= 0.1, "learning rate must be in (0, 0.1]")
         check((1...1000).contains(epochs), "epochs must be in 1...1000")
         check(frameFraction >= 0.05 && frameFraction <= 1, "frame fraction must be in 0.05...1")

@@ -86,9 +86,6 @@ struct RefineCommand: ParsableCommand {
     @Flag(name: .customLong("no-uncertainty-warmup"), help: "Weight by σ from the first epoch (default: only in the full-resolution phase).")
     var noUncertaintyWarmup = false
 
-    @Option(name: .customLong("log-variance-floor"), help: "Lowest log σ² the loss uses (-6...6; 0: σ only down-weights).")
-    var logVarianceFloor: Float = RefineOptions().logVarianceFloor
-
     @Flag(name: .customLong("sigma-video"), help: "Also write OUT/sigma.mp4.")
     var sigmaVideo = false
 
@@ -133,7 +130,6 @@ struct RefineCommand: ParsableCommand {
         o.segmentLength = segmentLength
         o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
         o.uncertainty = !noUncertainty
-        o.logVarianceFloor = logVarianceFloor
         o.uncertaintyWarmup = !noUncertaintyWarmup
         o.pixelWeight = pixelWeight
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
