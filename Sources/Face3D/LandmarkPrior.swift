@@ -1,3 +1,4 @@
+import Faces
 import Foundation
 
 /// The built-in 3D face prior (used when no FLAME file is given; reported as the landmark
@@ -86,20 +87,10 @@ public struct LandmarkPrior: Sendable {
         return z
     }
 
-    /// The similarity transform taking `points` closest to `target`, applied to `points`.
+    /// `points` moved by the similarity transform that takes them closest to `target`.
     static func align(_ points: [SIMD2<Double>], onto target: [SIMD2<Double>]) -> [SIMD2<Double>] {
-        let n = Double(points.count)
-        let pc = points.reduce(.zero, +) / n, tc = target.reduce(.zero, +) / n
-        var a = 0.0, b = 0.0, norm = 0.0
-        for (p, t) in zip(points, target) {
-            let u = p - pc, v = t - tc
-            a += u.x * v.x + u.y * v.y
-            b += u.x * v.y - u.y * v.x
-            norm += (u * u).sum()
-        }
-        guard norm > 0 else { return points }
-        let (c, s) = (a / norm, b / norm)
-        return points.map { p in let u = p - pc; return SIMD2(c * u.x - s * u.y, s * u.x + c * u.y) + tc }
+        let (a, b, tx, ty) = similarityTransform(from: points.map { ($0.x, $0.y) }, to: target.map { ($0.x, $0.y) })
+        return points.map { SIMD2(a * $0.x - b * $0.y + tx, b * $0.x + a * $0.y + ty) }
     }
 
     static func vertexNormals(_ v: [SIMD3<Double>], _ triangles: [SIMD3<Int32>]) -> [SIMD3<Double>] {

@@ -100,7 +100,7 @@ public struct FaceChip: Sendable {
 
 /// Least-squares similarity transform (Umeyama) taking `from` onto `to`: x' = a·x − b·y + tx,
 /// y' = b·x + a·y + ty.
-func similarityTransform(from: [(Double, Double)], to: [(Double, Double)]) -> (Double, Double, Double, Double) {
+public func similarityTransform(from: [(Double, Double)], to: [(Double, Double)]) -> (Double, Double, Double, Double) {
     let n = Double(from.count)
     let mf = from.reduce((0.0, 0.0)) { ($0.0 + $1.0 / n, $0.1 + $1.1 / n) }
     let mt = to.reduce((0.0, 0.0)) { ($0.0 + $1.0 / n, $0.1 + $1.1 / n) }

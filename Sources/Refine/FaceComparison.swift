@@ -89,12 +89,18 @@ public enum FaceComparison {
         return descriptors.reduce(0.0) { $0 + Double(FaceIdentity.cosine($1, mean)) } / Double(descriptors.count)
     }
 
-    /// The descriptor of the largest face in a photo (any image FFmpeg reads: PNG, JPEG, …).
-    static func photoDescriptor(_ path: String, detector: FaceDetector, predictor5: ShapePredictor, identity: FaceIdentity) throws -> [Float] {
+    /// A photo (any image FFmpeg reads) and its largest detected face.
+    static func largestFace(inPhoto path: String, detector: FaceDetector) throws -> (Image8, FaceDetection) {
         guard let image = try VideoReader(path: path).nextFrame() else { throw PipelineError("\(path): no image in the file") }
         guard let face = detector.detect(image).max(by: { $0.box.right - $0.box.left < $1.box.right - $1.box.left }) else {
             throw PipelineError("\(path): no face found in the identity photo")
         }
+        return (image, face)
+    }
+
+    /// The descriptor of the largest face in a photo (any image FFmpeg reads: PNG, JPEG, …).
+    static func photoDescriptor(_ path: String, detector: FaceDetector, predictor5: ShapePredictor, identity: FaceIdentity) throws -> [Float] {
+        let (image, face) = try largestFace(inPhoto: path, detector: detector)
         return identity.descriptor(FaceChip(landmarks: predictor5.predict(image, box: face.landmarkBox)).extract(from: image))
     }
 }

@@ -94,13 +94,9 @@ struct FacePrior {
         return prior
     }
 
-    /// The largest face of an identity photo: its smoothed-free 68 landmarks and a crop box like the clip's.
+    /// The largest face of an identity photo: its 68 landmarks and a crop box like the clip's.
     static func photoLandmarks(_ path: String, models: FaceModels) throws -> (landmarks: [SIMD2<Double>], box: CropBox, image: Image8) {
-        guard let image = try VideoReader(path: path).nextFrame() else { throw PipelineError("\(path): no image in the file") }
-        let detector = try FaceDetector(path: models.detector)
-        guard let face = detector.detect(image).max(by: { $0.box.right - $0.box.left < $1.box.right - $1.box.left }) else {
-            throw PipelineError("\(path): no face found in the identity photo")
-        }
+        let (image, face) = try FaceComparison.largestFace(inPhoto: path, detector: try FaceDetector(path: models.detector))
         let points = try ShapePredictor(path: models.landmarks68).predict(image, box: face.landmarkBox).map { SIMD2(Double($0.x), Double($0.y)) }
         let outline = FaceMask.outline(points, forehead: FaceMaskOptions().forehead)
         let box = CropBox(left: outline.map(\.0).min()!, top: outline.map(\.1).min()!, right: outline.map(\.0).max()!,

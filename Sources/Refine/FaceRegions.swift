@@ -78,6 +78,13 @@ final class FaceRegions {
         return FaceMask.boxBlur(FaceMask.boxBlur(mask, radius: radius, width: w, height: h), radius: radius, width: w, height: h)
     }
 
+    /// Every frame's landmarks: frames without any take the nearest frame's (the face must stay
+    /// swapped where the tracker lost it). At least one frame must have landmarks.
+    static func fillGaps(_ frames: [[SIMD2<Double>]?]) -> [[SIMD2<Double>]] {
+        let present = frames.indices.filter { frames[$0] != nil }
+        return frames.indices.map { t in frames[t] ?? frames[present.min { abs($0 - t) < abs($1 - t) }!]! }
+    }
+
     /// Landmarks per frame from a `LandmarkTrack` file or nicer faces' faces.json (smoothed points
     /// where present); at least `frames` entries, 68 points each where not null.
     static func readLandmarks(_ path: String, frames: Int) throws -> [[SIMD2<Double>]?] {

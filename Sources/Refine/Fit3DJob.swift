@@ -112,8 +112,7 @@ public enum Fit3DJob {
             raw = TrackSmoothing.smooth(found, sigma: 1.5)
             source = "68-point landmarks of the video (MMOD detector + tracker, smoothed)"
         }
-        let present = raw.indices.filter { raw[$0] != nil }
-        return (raw.indices.map { t in raw[t] ?? raw[present.min { abs($0 - t) < abs($1 - t) }!]! }, source)
+        return (FaceRegions.fillGaps(raw), source)
     }
 
     static func edges(_ triangles: [SIMD3<Int32>]) -> [(Int, Int)] {

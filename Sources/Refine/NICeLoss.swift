@@ -4,8 +4,8 @@ import NeuralNet
 public import Tensor
 
 /// NICe's training loss on one frame, with its gradient. The network predicts RGB X_o and a
-/// per-pixel log-variance s = log σ²; for the pixel term (l = 0) and each perceptual feature
-/// stage l of the identity ResNet:
+/// per-pixel log-variance s = log σ²; for the pixel term (l = 0) and each feature
+/// stage l of the perceptual network (the identity ResNet, or VGG19):
 ///
 ///     L_l = mean over channels and positions of ( |φ_l(X_o) − φ_l(X_ref)| · e^(−s_l) + s_l )
 ///     L   = w_0 · L_0 + Σ_l w_l · L_l
@@ -31,15 +31,15 @@ public final class NICeLoss {
     let featureWeights: [Float]
     /// σ weighting on; the trainer switches it on once the warm-up is over (see `RefineOptions.uncertaintyWarmup`).
     public var uncertainty: Bool
-    let identity: PerceptualFeatures?
+    let features: PerceptualFeatures?
     private var usable: [Int: [String]] = [:]
 
     /// The weighted stages an h×w crop reaches.
     private func stages(_ h: Int, _ w: Int) -> [String] {
-        guard let identity else { return [] }
+        guard let features else { return [] }
         if let known = usable[h * 100_003 + w] { return known }
-        let reachable = Set(identity.usableStages(height: h, width: w))
-        let chosen = identity.stages.prefix(featureWeights.count).enumerated()
+        let reachable = Set(features.usableStages(height: h, width: w))
+        let chosen = features.stages.prefix(featureWeights.count).enumerated()
             .filter { reachable.contains($0.element) && featureWeights[$0.offset] > 0 }.map(\.element)
         usable[h * 100_003 + w] = chosen
         return chosen
@@ -51,7 +51,7 @@ public final class NICeLoss {
         pixelWeight = options.pixelWeight
         featureWeights = options.features == .pixel ? [] : options.featureWeights
         uncertainty = options.uncertainty
-        identity = options.features == .pixel ? nil : features
+        self.features = options.features == .pixel ? nil : features
     }
 
     /// Loss of `output` [1, 4, h, w] against `reference` [1, 3, h, w] (RGB in [0, 1]); writes
@@ -103,17 +103,17 @@ public final class NICeLoss {
         terms.append(pixelWeight * weightedL1(output.pointer, reference.pointer, channels: 3, plane: plane, region: region,
                                               logVariance: s, dOutput: gradient.pointer, dLogVariance: ds, weight: pixelWeight))
         let stages = stages(h, w)
-        guard let identity, let deepest = stages.last else { return (terms.reduce(0, +), terms) }
+        guard let features, let deepest = stages.last else { return (terms.reduce(0, +), terms) }
 
         // Reference features first (the network's buffers are reused by the next forward).
-        identity.forward(unitRGB: reference, through: deepest)
-        let refFeatures = stages.map { Tensor(identity.features($0)!.shape, values: identity.features($0)!.values) }
+        features.forward(unitRGB: reference, through: deepest)
+        let refFeatures = stages.map { Tensor(features.features($0)!.shape, values: features.features($0)!.values) }
 
-        identity.forward(unitRGB: Tensor(reference.shape, values: Array(output.values[0..<(3 * plane)])), through: deepest)
+        features.forward(unitRGB: Tensor(reference.shape, values: Array(output.values[0..<(3 * plane)])), through: deepest)
         var seeds: [String: Tensor] = [:]
         for (k, stage) in stages.enumerated() {
-            let weight = featureWeights[identity.stages.firstIndex(of: stage)!]
-            let phi = identity.features(stage)!, ref = refFeatures[k]
+            let weight = featureWeights[features.stages.firstIndex(of: stage)!]
+            let phi = features.features(stage)!, ref = refFeatures[k]
             let fh = phi.shape.h, fw = phi.shape.w
             let pooled = AreaPool(from: (h, w), to: (fh, fw))
             var sl = pooled.forward(s)
@@ -131,7 +131,7 @@ public final class NICeLoss {
             seeds[stage] = seed
             if uncertainty { pooled.backward(dsl, into: ds) }
         }
-        let dInput = identity.unitInputGradient(seeds)
+        let dInput = features.unitInputGradient(seeds)
         for i in 0..<(3 * plane) { gradient.pointer[i] += dInput.pointer[i] }
         return (terms.reduce(0, +), terms)
     }

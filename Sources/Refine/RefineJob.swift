@@ -275,10 +275,7 @@ public enum RefineJob {
                 boxes = swapBoxes
             } else {
                 let smoothed = fileLandmarks ?? TrackSmoothing.smooth(raw, sigma: 1.5)
-                // Frames the tracker lost take the nearest frame's landmarks (the face must stay swapped).
-                landmarks = smoothed.indices.map { t in
-                    smoothed[t] ?? smoothed[smoothed.indices.filter { smoothed[$0] != nil }.min { abs($0 - t) < abs($1 - t) }!]!
-                }
+                landmarks = FaceRegions.fillGaps(smoothed)
                 boxes = landmarks.map { p in
                     let outline = FaceMask.outline(p, forehead: FaceMaskOptions().forehead)
                     return (outline.map(\.0).min()!, outline.map(\.1).min()!, outline.map(\.0).max()!, outline.map(\.1).max()!)
