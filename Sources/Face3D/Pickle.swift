@@ -308,11 +308,11 @@ public struct PickleReader {
         guard case .global(let name) = callable, case .tuple(let a) = args else { throw fail("REDUCE of a non-global") }
         if Self.reconstruct.contains(name) { return .array(NumpyArray()) }
         if name == "numpy.dtype", let code = a.first?.string { return .dtype(PickledDType(code: code)) }
-        if name == "_codecs.encode", let s = a.first?.string { return .bytes(s.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }) }
+        if name == "_codecs.encode", let s = a.first?.string { return .bytes(Self.latin1Bytes(s)) }
         if name.hasSuffix("._reconstructor"), case .global(let cls)? = a.first, cls != "numpy.dtype" { return .object(PickledObject(type: cls)) }
         if Self.scalar.contains(name), a.count == 2, case .dtype(let dtype) = a[0] {
             let raw: [UInt8]
-            switch a[1] { case .bytes(let b): raw = b; case .string(let s): raw = s.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }; default: throw fail("numpy scalar without data") }
+            switch a[1] { case .bytes(let b): raw = b; case .string(let s): raw = Self.latin1Bytes(s); default: throw fail("numpy scalar without data") }
             let values = try decode(raw, dtype, count: 1)
             return dtype.code.hasPrefix("f") ? .float(values[0]) : .int(Int(values[0]))
         }
@@ -339,7 +339,7 @@ public struct PickleReader {
             let raw: [UInt8]
             switch s[4] {
             case .bytes(let b): raw = b
-            case .string(let t): raw = t.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+            case .string(let t): raw = Self.latin1Bytes(t)
             default: throw fail("array data is neither bytes nor a string (object arrays are not supported)")
             }
             var values = try decode(raw, dtype, count: count)
@@ -356,6 +356,9 @@ public struct PickleReader {
             throw fail("BUILD on a value that takes no state")
         }
     }
+
+    /// A Python 2 `str` read as Latin-1 text, back to its bytes (array data, `_codecs.encode`).
+    static func latin1Bytes(_ s: String) -> [UInt8] { s.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) } }
 
     /// Raw little/big-endian elements → Double.
     private func decode(_ raw: [UInt8], _ dtype: PickledDType, count: Int) throws -> [Double] {
