@@ -37,7 +37,7 @@ public enum Comparison {
     /// of frames is computed once and every proxy is scored on it.
     public static func run(target: String, proxies: [(name: String, path: String)], mask: MaskSource,
                            preset: DISOpticalFlow.Preset = .medium, trim: Bool = false, thumbnailWidth: Int = 160,
-                           truth: String? = nil,
+                           truth: String? = nil, wholeFrameFlow: Bool = false,
                            progress: ((Int, Int) -> Void)? = nil) throws -> (report: ComparisonReport, worst: [String: WorstPair]) {
         guard !proxies.isEmpty else { throw StabilityError(description: "no proxy to compare") }
         let targetReader = try VideoReader(path: target)
@@ -105,11 +105,14 @@ public enum Comparison {
                 return f
             }
             if let previousTarget {
-                let motion = scorer.motion(previousTarget: previousTarget, target: t)
                 let m = try masks.mask(frame: index - 1)
                 if let previousTruth { accumulateTruth(previousTruth, previousFrames, m) }
+                // Flow only around the face (an empty mask scores nil without any flow).
+                let window = m.map { FlowWindow.around(mask: $0, width: info.width, height: info.height) }
+                let motion = window == .some(nil) ? nil
+                    : scorer.motion(previousTarget: previousTarget, target: t, window: wholeFrameFlow ? nil : window ?? nil)
                 for k in proxies.indices {
-                    let e = scorer.error(motion: motion, previousOutput: previousFrames[k], output: frames[k], mask: m)
+                    let e = motion.flatMap { scorer.error(motion: $0, previousOutput: previousFrames[k], output: frames[k], mask: m) }
                     errors[k].append(e)
                     if let e, e > worstValue[k] {
                         worstValue[k] = e
@@ -132,7 +135,7 @@ public enum Comparison {
                          worstFrame: worstIndex[k],
                          truthPSNR: truth == nil || mass == 0 ? nil : min(99, 10 * log10(mass / max(squared[k], 1e-30))))
         }
-        let report = ComparisonReport(target: target, mask: mask.description, flow: "DIS \(preset.rawValue) on the target",
+        let report = ComparisonReport(target: target, mask: mask.description, flow: "DIS \(preset.rawValue) on the target" + (wholeFrameFlow || mask == .none ? ", whole frame" : ", in the mask's box + 25 %"),
                                       proxies: scored, ranking: scored.sorted { $0.mean < $1.mean }.map(\.name))
         return (report, worst)
     }

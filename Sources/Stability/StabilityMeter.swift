@@ -47,9 +47,10 @@ public enum StabilityMeter {
     /// Scores `video` against the motion of `reference` (the original target). With `trim`,
     /// clips of different lengths are scored over the shorter one; otherwise they must match.
     public static func measure(video: String, reference: String, mask: MaskSource, preset: DISOpticalFlow.Preset = .medium,
-                               trim: Bool = false, progress: ((Int, Int) -> Void)? = nil) throws -> StabilityReport {
+                               trim: Bool = false, wholeFrameFlow: Bool = false,
+                               progress: ((Int, Int) -> Void)? = nil) throws -> StabilityReport {
         let (comparison, _) = try Comparison.run(target: reference, proxies: [(name: video, path: video)], mask: mask,
-                                                 preset: preset, trim: trim, progress: progress)
+                                                 preset: preset, trim: trim, wholeFrameFlow: wholeFrameFlow, progress: progress)
         let scored = comparison.proxies[0]
         return StabilityReport(video: video, reference: reference, mask: comparison.mask, flow: comparison.flow,
                                frames: scored.frames.enumerated().map { .init(index: $0.offset + 1, error: $0.element) },

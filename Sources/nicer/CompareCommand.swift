@@ -39,6 +39,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Score the shortest length when frame counts differ.")
     var trim = false
 
+    @Flag(help: "Compute the flow on the whole frame instead of around the mask (the mask's box + 25 %, at least 32 px: same score within a few %, far faster on large frames).")
+    var wholeFrameFlow = false
+
     @Option(help: "Ground truth of the swap (synthetic clips): PSNR of each proxy to it inside the face mask.")
     var truth: String?
 
@@ -77,7 +80,7 @@ struct CompareCommand: ParsableCommand {
         let result: (report: ComparisonReport, worst: [String: WorstPair])
         do {
             result = try Comparison.run(target: target, proxies: list, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!,
-                                        trim: trim, truth: truth, progress: { Progress.line("compare", done: $0, total: $1, since: started) })
+                                        trim: trim, truth: truth, wholeFrameFlow: wholeFrameFlow, progress: { Progress.line("compare", done: $0, total: $1, since: started) })
         } catch let error as StabilityError {
             throw BadInput(description: error.description)
         }
@@ -110,7 +113,7 @@ struct CompareCommand: ParsableCommand {
         if let faceReport { try json.encode(faceReport).write(to: URL(fileURLWithPath: out + "/faces.json"), options: .atomic) }
         try Data(try CompareReport.page(report, worst: result.worst, faces: faceReport).render().utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
         let config: [String: String] = ["target": target, "proxies": list.map { "\($0.name)=\($0.path)" }.joined(separator: " "),
-                                        "mask": source.description, "flow": flow, "trim": String(trim), "faces": String(faces), "truth": truth ?? "",
+                                        "mask": source.description, "flow": flow, "trim": String(trim), "wholeFrameFlow": String(wholeFrameFlow), "faces": String(faces), "truth": truth ?? "",
                                         "identity": identityPhotos.joined(separator: " ")]
         try json.encode(config).write(to: URL(fileURLWithPath: out + "/config.json"), options: .atomic)
         print("wrote \(out)/compare.json, compare.csv, compare.html, config.json\(faces ? ", faces.json" : "")")

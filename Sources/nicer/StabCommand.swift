@@ -35,6 +35,9 @@ struct StabCommand: ParsableCommand {
     @Flag(help: "Score the shorter length when the frame counts differ.")
     var trim = false
 
+    @Flag(help: "Compute the flow on the whole frame instead of around the mask (the mask's box + 25 %, at least 32 px: same score within a few %, far faster on large frames).")
+    var wholeFrameFlow = false
+
     func validate() throws {
         guard mask == nil || maskFrom == nil else { throw ValidationError("give --mask or --mask-from, not both") }
         guard DISOpticalFlow.Preset(rawValue: flow) != nil else { throw ValidationError("--flow must be ultrafast, fast or medium") }
@@ -47,7 +50,7 @@ struct StabCommand: ParsableCommand {
         let report: StabilityReport
         do {
             report = try StabilityMeter.measure(
-                video: video, reference: reference, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!, trim: trim,
+                video: video, reference: reference, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!, trim: trim, wholeFrameFlow: wholeFrameFlow,
                 progress: format == "text" ? { Progress.line("stab", done: $0, total: $1, since: started) } : nil)
         } catch let error as StabilityError {
             throw BadInput(description: error.description)

@@ -89,4 +89,31 @@ final class StabilityTests: XCTestCase {
         let trimmed = try StabilityMeter.measure(video: a, reference: shorter, mask: .none, trim: true)
         XCTAssertEqual(trimmed.frames.count, 4)
     }
+    /// The face window: the mask's box plus max(32 px, 25 % of its longer side), clipped to the frame.
+    func testFlowWindowHoldsTheMaskAndItsMargin() {
+        var mask = [Float](repeating: 0, count: 400 * 300)
+        XCTAssertNil(FlowWindow.around(mask: mask, width: 400, height: 300))
+        mask[50 * 400 + 100] = 1
+        XCTAssertEqual(FlowWindow.around(mask: mask, width: 400, height: 300), FlowWindow(x: 68, y: 18, width: 65, height: 65))
+        for y in 10..<210 { for x in 300..<380 { mask[y * 400 + x] = 0.5 } }  // box x 100…379, y 10…209: margin 70
+        XCTAssertEqual(FlowWindow.around(mask: mask, width: 400, height: 300), FlowWindow(x: 30, y: 0, width: 370, height: 280))
+    }
+
+    /// Flow in the face window scores what whole-frame flow scores (within 3 % per clip) on a clip
+    /// whose face fills well under the frame.
+    func testWindowedFlowMatchesWholeFrameFlow() throws {
+        let dir = try TempDirectory()
+        let clip = dir.file("wide")
+        try TestBed.generate(config: TestBedConfig(seed: 1, frames: 8, width: 320, height: 240), encoding: .lossless, into: clip)
+        let first = try PNG.read(clip + "/masks/" + (try FileManager.default.contentsOfDirectory(atPath: clip + "/masks").sorted()[0])).image8
+        let window = try XCTUnwrap(FlowWindow.around(mask: (0..<(320 * 240)).map { Float(first.pixels[$0 * first.channels]) }, width: 320, height: 240))
+        XCTAssertLessThan(window.width * window.height, 320 * 240 * 3 / 4, "the test needs a face smaller than the frame")
+        for name in ["proxy.mkv", "gt.mkv"] {
+            let windowed = try StabilityMeter.measure(video: clip + "/" + name, reference: clip + "/target.mkv", mask: .folder(clip + "/masks"))
+            let whole = try StabilityMeter.measure(video: clip + "/" + name, reference: clip + "/target.mkv", mask: .folder(clip + "/masks"),
+                                                   wholeFrameFlow: true)
+            XCTAssertEqual(windowed.mean, whole.mean, accuracy: 0.03 * whole.mean, name)
+            XCTAssertTrue(windowed.flow.contains("mask's box") && whole.flow.contains("whole frame"))
+        }
+    }
 }
