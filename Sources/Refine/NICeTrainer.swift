@@ -101,7 +101,7 @@ final class NICeTrainer {
         let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = crops.masks.map { Self.trainingRegion(boxShrink($0, 2)) }
         let fitStart = Date(), startEpoch = state.epochs.count
         var stepsDone = 0
-        let stepsPerEpoch = max(1, Int((Double(crops.count) * options.frameFraction).rounded(.up)))
+        let stepsPerEpoch = options.framesPerEpoch == 0 ? crops.count : min(crops.count, options.framesPerEpoch)
         // Remaining time at the cap: fine steps cost about 4× coarse ones (4× the pixels).
         func eta(_ epoch: Int) -> Double {
             guard stepsDone > 0 else { return 0 }
@@ -115,10 +115,7 @@ final class NICeTrainer {
             let start = Date()
             let coarse = epoch < coarseEpochs
             loss.uncertainty = options.uncertainty && !(options.uncertaintyWarmup && coarse)
-            var random = SplitMix(seed: options.seed &+ UInt64(epoch) &* 7919)
-            var order = Array(0..<crops.count)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
-            order = Array(order.prefix(max(1, Int((Double(crops.count) * options.frameFraction).rounded(.up)))))
+            let order = FrameSchedule.epoch(epoch, steps: stepsPerEpoch, frames: crops.count, seed: options.seed)
             var total = 0.0, finite = 0
             var extra = [Double](repeating: 0, count: loss.extraNames.count)
             for (k, t) in order.enumerated() {
@@ -273,6 +270,25 @@ func interleave(_ planes: [Float], size n: Int) -> Image8 {
     var image = Image8(width: n, height: n, channels: 3)
     for i in 0..<plane { for c in 0..<3 { image.pixels[i * 3 + c] = quantize(planes[c * plane + i]) } }
     return image
+}
+
+/// Which frame each Adam step trains on.
+public enum FrameSchedule {
+    /// The frames of epoch `epoch`: the next `steps` of an endless sequence of shuffled passes over
+    /// the clip, so every frame is visited equally often whatever the epoch length, and a resumed
+    /// fit repeats them exactly (with steps == frames, epoch e is pass e).
+    public static func epoch(_ epoch: Int, steps: Int, frames: Int, seed: UInt64) -> [Int] {
+        var pass = -1, order: [Int] = []
+        return (epoch * steps..<(epoch + 1) * steps).map { k in
+            if k / frames != pass {
+                pass = k / frames
+                var random = SplitMix(seed: seed &+ UInt64(pass) &* 7919)
+                order = Array(0..<frames)
+                for i in stride(from: frames - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            }
+            return order[k % frames]
+        }
+    }
 }
 
 /// A small seeded generator (shuffles must repeat exactly on resume).

@@ -63,8 +63,10 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
     public var epochs = 30
     public var stop: StopRule = .automatic
-    /// Steps per epoch as a fraction of the frames (0.05…1): long clips see a shuffled subset each epoch.
-    public var frameFraction = 1.0
+    /// Adam steps (frames) per epoch: 0 or ≥ the clip's length = every frame once; fewer = the
+    /// next stretch of shuffled passes over the clip, so a long clip's epoch costs what a short
+    /// one's does and the stop rule looks as often (0, or 8…100000).
+    public var framesPerEpoch = 64
     /// Fraction of the epochs trained at half resolution first (0…1; DVP: 0.8).
     public var coarseFraction = 0.6
     /// Frame pairs scored each epoch for the automatic stop (2…64).
@@ -130,7 +132,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(pixelWeight >= 0 && featureWeights.allSatisfy { $0 >= 0 } && featureWeights.count <= 5, "weights must be ≥ 0, at most 5 feature weights")
         check(learningRate > 0 && learningRate <= 0.1, "learning rate must be in (0, 0.1]")
         check((1...1000).contains(epochs), "epochs must be in 1...1000")
-        check(frameFraction >= 0.05 && frameFraction <= 1, "frame fraction must be in 0.05...1")
+        check(framesPerEpoch == 0 || (8...100_000).contains(framesPerEpoch), "frames per epoch must be 0 or in 8...100000")
         check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
         check((2...64).contains(monitorPairs), "monitor pairs must be in 2...64")
         check((1...100).contains(patience), "patience must be in 1...100")

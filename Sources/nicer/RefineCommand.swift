@@ -68,8 +68,8 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate (0, 0.1].")
     var learningRate: Float = 2e-4
 
-    @Option(name: .customLong("frame-fraction"), help: "Frames per epoch as a fraction of the clip (0.05...1).")
-    var frameFraction = 1.0
+    @Option(help: "Adam steps per epoch, one frame each (0 = every frame; 8...100000): longer clips are visited in shuffled passes spread over epochs.")
+    var framesPerEpoch = RefineOptions().framesPerEpoch
 
     @Option(name: .customLong("segment-length"), help: "Longest clip fitted at once; longer ones go in overlapping segments (16...100000).")
     var segmentLength = 300
@@ -126,7 +126,7 @@ struct RefineCommand: ParsableCommand {
         o.epochs = epochs
         o.stop = fixedEpochs ? .fixed : .automatic
         o.learningRate = learningRate
-        o.frameFraction = frameFraction
+        o.framesPerEpoch = framesPerEpoch
         o.segmentLength = segmentLength
         o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
         o.uncertainty = !noUncertainty
