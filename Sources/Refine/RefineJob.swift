@@ -60,7 +60,10 @@ public struct RefineReport: Codable, Sendable {
     public var eStabRefined: Double
     /// PSNR of the refined video to the proxy inside the face mask (how much of the swap survives), dB.
     public var fidelity: Double
+    /// Identity similarity, eye/mouth consistency and jitter (the face models must be installed and
+    /// the detector must find the face); nil with the reason in `facesSkipped`.
     public var faces: FaceComparisonReport?
+    public var facesSkipped: String?
     public var segments: [Segment]
     public var cuts: [Int]
     /// Seconds per stage.
@@ -172,12 +175,19 @@ public enum RefineJob {
                 progress("scoring \(done)/\(total)")
             }
         }
-        var faces: FaceComparisonReport?
-        if case .landmarks = regions.kind, regions.landmarkFile == nil, let models {
-            faces = try timed("faces") {
-                try FaceComparison.run(target: inputs.target, videos: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
-                                       identityPhotos: inputs.identityPhotos, versus: [("refined", inputs.proxyName)], models: models)
+        // Face measures on every region kind: FaceComparison tracks the target's face itself.
+        var faces: FaceComparisonReport?, facesSkipped: String?
+        if let models {
+            do {
+                faces = try timed("faces") {
+                    try FaceComparison.run(target: inputs.target, videos: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
+                                           identityPhotos: inputs.identityPhotos, versus: [("refined", inputs.proxyName)], models: models)
+                }
+            } catch let error as PipelineError {
+                facesSkipped = error.description
             }
+        } else {
+            facesSkipped = "the face models are not installed (tools/setup installs them)"
         }
         let report = RefineReport(
             target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, frames: clip.frames,
@@ -186,7 +196,7 @@ public enum RefineJob {
             features: identity.map { "\(options.features == .vgg19 ? "VGG19" : "dlib identity ResNet") stages \($0.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" } ?? "pixel L1",
             region: regions.description,
             eStabProxy: comparison.proxies[0].mean, eStabRefined: comparison.proxies[1].mean, fidelity: outputs.fidelity,
-            faces: faces, segments: segmentReports, cuts: cuts, timings: timings, options: options)
+            faces: faces, facesSkipped: facesSkipped, segments: segmentReports, cuts: cuts, timings: timings, options: options)
         try writeReports(report, comparison: comparison, worst: worst, faces: faces, output: inputs.output)
         return report
     }

@@ -170,6 +170,7 @@ struct RefineCommand: ParsableCommand {
             print("segment \(k + 1) (frames \(s.frames[0])…\(s.frames[1])): best epoch \(s.bestEpoch.map(String.init) ?? "-"), \(s.stopReason ?? "")")
         }
         print("prior: \(report.prior)")
+        if let skipped = report.facesSkipped { print("face measures skipped: \(skipped)") }
         print("wrote \(report.output), report.json, report.html, config.json\(options.preview ? ", preview.mp4" : "")")
     }
 }

@@ -76,6 +76,37 @@ final class FacesCLITests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: dir.file("out/compare.html"), encoding: .utf8).contains("identity consistency"))
     }
 
+    /// refine measures the faces whatever the region came from: here the swap difference (a
+    /// brightened face as the proxy), where no landmarks were tracked for the region.
+    func testRefineMeasuresFacesWithASwapRegion() throws {
+        struct Report: Decodable {
+            struct Faces: Decodable {
+                struct Video: Decodable { let name: String; let identityVersus: [String: Double] }
+                let framesWithFace: Int; let videos: [Video]
+            }
+            let region: String; let faces: Faces?; let facesSkipped: String?
+        }
+        let dir = try TempDirectory()
+        let clip = dir.file("slide.mkv"), proxy = dir.file("proxy.mkv")
+        try slidingClip(clip, frames: 6)
+        let reader = try VideoReader(path: clip)
+        let writer = try VideoWriter(path: proxy, width: 320, height: 240, options: VideoWriterOptions(encoding: .lossless))
+        while var frame = try reader.nextFrame() {
+            for y in 60..<180 { for x in 90..<210 { for c in 0..<3 { let i = (y * 320 + x) * 3 + c; frame.pixels[i] = UInt8(min(255, Int(frame.pixels[i]) + 30)) } } }
+            try writer.write(frame)
+        }
+        try writer.finish()
+        let result = try nicer(["refine", "--target", clip, "--proxy", proxy, "--mask", "swap", "-o", dir.file("out"), "--epochs", "1",
+                                "--features", "pixel", "--size", "64", "--levels", "3", "--width", "8"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("out/report.json"))))
+        XCTAssertTrue(report.region.contains("swap") || report.region.contains("differ"), report.region)
+        XCTAssertNil(report.facesSkipped)
+        XCTAssertEqual(report.faces?.framesWithFace, 6)
+        XCTAssertEqual(report.faces?.videos.map(\.name), ["proxy", "refined"])
+        XCTAssertGreaterThan(report.faces?.videos.last?.identityVersus["proxy"] ?? 0, 0.5)
+    }
+
     func testNoFaceIsBadInputWithNoOutput() throws {
         let dir = try TempDirectory()
         let clip = dir.file("empty.mkv")
