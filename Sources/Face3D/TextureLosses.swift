@@ -4,7 +4,8 @@ import Foundation
 ///
 ///     u = S·I                                  UV unwrap (bilinear gather; adjoint Sᵀ)
 ///     α(I) = (W + λ·Δ)⁻¹ W (u ⊘ shading)       albedo: shading-free colour, smoothed by a
-///                                              membrane prior Δ (grid Laplacian) over the UV map
+///                                              membrane prior Δ (grid Laplacian) over the UV map;
+///     α(I) = μ + B (BᵀWB + λI)⁻¹ BᵀW (u ⊘ shading − μ)    with a user-supplied albedo basis
 ///     δ(I) = ℓ − B(ℓ),  ℓ = log(luma(u) + ε)   detail: high-passed log-luminance
 ///     L_albedo = w_a · mean_valid |α(I_o) − α(I_target)|²       skin tone follows the target (neck)
 ///     L_detail = w_d · mean_valid (δ(I_o) − δ_ref)²             static detail of the identity
@@ -29,6 +30,8 @@ public final class TextureLosses {
         public var textureSize = 48
         /// λ of the albedo's membrane prior (larger: smoother skin tone).
         public var smoothness: Double = 4
+        /// Ridge of the albedo-basis solve, relative to the mean diagonal of BᵀWB.
+        public var basisRidge: Double = 0.01
         public var blurRadius = 2
         public init() {}
     }
@@ -43,6 +46,8 @@ public final class TextureLosses {
     static let logEpsilon = 0.02
 
     public let settings: Settings
+    /// A linear albedo model over the same UV grid (FLAME's albedo spaces); nil: per-texel albedo.
+    public let albedoBasis: AlbedoBasis?
     let surfaces: [FaceSurface]
     /// The target crop of a frame at a size, channel-planar RGB in [0, 1].
     let target: (Int, Int) -> [Float]
@@ -60,12 +65,16 @@ public final class TextureLosses {
         /// K columns) and M = (AᵀA + λI)⁻¹, so β̂(u) = M Aᵀ (u − ρ ⊙ shading).
         var shapeDesign: [Double] = []
         var shapeInverse: [Double] = []
+        /// (BᵀWB + λI)⁻¹ over this frame's visible texels (albedo basis only), K×K.
+        var basisInverse: [Double] = []
         var modes: Int { sampler.texels.first?.normalModes.count ?? 0 }
     }
 
-    public init(surfaces: [FaceSurface], settings: Settings, target: @escaping (Int, Int) -> [Float]) {
+    public init(surfaces: [FaceSurface], settings: Settings, albedoBasis: AlbedoBasis? = nil, target: @escaping (Int, Int) -> [Float]) {
+        precondition(albedoBasis.map { $0.textureSize == settings.textureSize } ?? true, "albedo basis on another grid")
         self.surfaces = surfaces
         self.settings = settings
+        self.albedoBasis = albedoBasis
         self.target = target
     }
 
@@ -98,6 +107,7 @@ public final class TextureLosses {
         let raw = sampler.texels.map { SphericalHarmonics.shade($0.normal, light) }
         let mean = max(1e-6, raw.isEmpty ? 1 : raw.reduce(0, +) / Double(raw.count))
         var s = FrameState(sampler: sampler, shading: raw.map { max(0.2, $0 / mean) }, targetAlbedo: [])
+        if let basis = albedoBasis { s.basisInverse = Self.basisInverse(basis, sampler: sampler, ridge: settings.basisRidge) }
         s.targetAlbedo = albedo(u, s)
         let k = s.modes
         guard k > 0, settings.shapeWeight > 0 else { return s }
@@ -150,9 +160,47 @@ public final class TextureLosses {
     /// α over the T×T grid from gathered colours.
     private func albedo(_ u: [SIMD3<Double>], _ s: FrameState) -> [SIMD3<Double>] {
         let t = settings.textureSize
+        if let basis = albedoBasis {
+            // c = M Bᵀ W (x − μ), α = μ + B c.
+            var projected = [Double](repeating: 0, count: basis.components)
+            for (k, texel) in s.sampler.texels.enumerated() {
+                let residual = u[k] / s.shading[k] - basis.mean[texel.index]
+                for m in 0..<basis.components { projected[m] += (basis.basis[m][texel.index] * residual).sum() }
+            }
+            let code = Self.multiply(s.basisInverse, projected)
+            var alpha = basis.mean
+            for m in 0..<basis.components { for i in alpha.indices { alpha[i] += code[m] * basis.basis[m][i] } }
+            return alpha
+        }
         var x = [SIMD3<Double>](repeating: .zero, count: t * t), w = [Double](repeating: 0, count: t * t)
         for (k, texel) in s.sampler.texels.enumerated() { x[texel.index] = u[k] / s.shading[k]; w[texel.index] = 1 }
         return membraneSolve(x, weights: w)
+    }
+
+    /// (BᵀWB + λI)⁻¹ with W the visible texels of one frame; λ relative to the mean diagonal.
+    static func basisInverse(_ basis: AlbedoBasis, sampler: UVSampler, ridge: Double) -> [Double] {
+        let k = basis.components
+        var normal = [Double](repeating: 0, count: k * k)
+        for texel in sampler.texels {
+            for a in 0..<k {
+                let ba = basis.basis[a][texel.index]
+                for b in a..<k { normal[a * k + b] += (ba * basis.basis[b][texel.index]).sum() }
+            }
+        }
+        for a in 0..<k { for b in 0..<a { normal[a * k + b] = normal[b * k + a] } }
+        let lambda = max(1e-12, ridge * (0..<k).map { normal[$0 * k + $0] }.reduce(0, +) / Double(max(k, 1)))
+        for a in 0..<k { normal[a * k + a] += lambda }
+        return (0..<k).flatMap { col -> [Double] in
+            var e = [Double](repeating: 0, count: k)
+            e[col] = 1
+            return DenseSolve.cholesky(normal, e, n: k) ?? [Double](repeating: 0, count: k)
+        }
+    }
+
+    /// A symmetric K×K matrix (row-major) times a vector.
+    static func multiply(_ m: [Double], _ v: [Double]) -> [Double] {
+        let k = v.count
+        return (0..<k).map { a in (0..<k).reduce(0.0) { $0 + m[a * k + $1] * v[$1] } }
     }
 
     /// (W + λΔ)⁻¹ b, per channel, by conjugate gradients (the matrix is symmetric positive definite).
@@ -266,12 +314,24 @@ public final class TextureLosses {
                 seed[texel.index] = 2 * scale * d
             }
             values.albedo = total * scale
-            // α = (W + λΔ)⁻¹ W x with a symmetric matrix, so dx = W (W + λΔ)⁻¹ seed; the seed
-            // lives on valid texels only, where W·seed = seed, so one more solve gives it.
-            var weights = [Double](repeating: 0, count: a.count)
-            for texel in texels { weights[texel.index] = 1 }
-            let back = membraneSolve(seed, weights: weights)
-            for (k, texel) in texels.enumerated() { dU[k] += back[texel.index] / s.shading[k] }
+            if let basis = albedoBasis {
+                // α = μ + B M Bᵀ W (x − μ): dx = W B M Bᵀ seed (M symmetric; the seed is on valid texels).
+                var projected = [Double](repeating: 0, count: basis.components)
+                for texel in texels { for m in 0..<basis.components { projected[m] += (basis.basis[m][texel.index] * seed[texel.index]).sum() } }
+                let h = Self.multiply(s.basisInverse, projected)
+                for (k, texel) in texels.enumerated() {
+                    var dx = SIMD3<Double>.zero
+                    for m in 0..<basis.components { dx += h[m] * basis.basis[m][texel.index] }
+                    dU[k] += dx / s.shading[k]
+                }
+            } else {
+                // α = (W + λΔ)⁻¹ W x with a symmetric matrix, so dx = W (W + λΔ)⁻¹ seed; the seed
+                // lives on valid texels only, where W·seed = seed, so one more solve gives it.
+                var weights = [Double](repeating: 0, count: a.count)
+                for texel in texels { weights[texel.index] = 1 }
+                let back = membraneSolve(seed, weights: weights)
+                for (k, texel) in texels.enumerated() { dU[k] += back[texel.index] / s.shading[k] }
+            }
         }
         if settings.detailWeight > 0, let reference = detailReference {
             let (delta, luma) = detail(u, sampler: s.sampler)

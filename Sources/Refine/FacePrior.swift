@@ -18,6 +18,8 @@ struct FacePrior {
     /// units of the face width (landmark prior): a metric, not a loss (landmarks are not
     /// differentiable in the image).
     var shapeDistance: Double?
+    /// FLAME's albedo space on the prior's UV grid (with --flame-albedo and --flame-uv).
+    var albedoBasis: AlbedoBasis?
 
     static let none = FacePrior(description: "none", surfaces: [])
 
@@ -27,19 +29,37 @@ struct FacePrior {
         let path: String
         let model: FLAMEModel
         let embedding: LandmarkEmbedding
+        /// FLAME's own texture coordinates per vertex (head_template.obj), else nil.
+        var uv: [SIMD2<Double>]?
+        var albedoBasis: AlbedoBasis?
+        var albedoDescription: String?
     }
 
     /// The FLAME files this run will use: nil for the landmark prior or none.
     static func loadFLAME(_ options: RefineOptions) throws -> FLAMEFiles? {
         let environment = ProcessInfo.processInfo.environment
         let path = options.flame ?? environment["NICER_FLAME"]
-        guard options.prior == .flame || (options.prior == .auto && path != nil) else { return nil }
+        guard options.prior == .flame || (options.prior == .auto && path != nil) else {
+            if options.flameAlbedo != nil || options.flameUV != nil { throw PipelineError("--flame-albedo and --flame-uv need the FLAME prior (--flame PATH)") }
+            return nil
+        }
         guard let path else { throw PipelineError("--prior flame needs --flame PATH or NICER_FLAME (FLAME's generic_model.pkl)") }
         guard let embeddingPath = options.flameEmbedding ?? environment["NICER_FLAME_EMBEDDING"] else {
             throw PipelineError("FLAME needs its 68-landmark embedding: --flame-embedding PATH or NICER_FLAME_EMBEDDING")
         }
         let model = try FLAMEModel.load(path)
-        return FLAMEFiles(path: path, model: model, embedding: try LandmarkEmbedding.load(embeddingPath, model: model))
+        var files = FLAMEFiles(path: path, model: model, embedding: try LandmarkEmbedding.load(embeddingPath, model: model))
+        let uvPath = options.flameUV ?? environment["NICER_FLAME_UV"]
+        files.uv = try uvPath.map { try TextureLayout.vertexUV(objPath: $0, vertices: model.template.count) }
+        if let albedoPath = options.flameAlbedo ?? environment["NICER_FLAME_ALBEDO"] {
+            guard files.uv != nil else {
+                throw PipelineError("--flame-albedo needs FLAME's texture layout too: --flame-uv head_template.obj (or NICER_FLAME_UV)")
+            }
+            let basis = try AlbedoBasis.resample(NumpyArchive(path: albedoPath), textureSize: options.textureSize, components: options.albedoComponents)
+            files.albedoBasis = basis
+            files.albedoDescription = "albedo basis \(URL(fileURLWithPath: albedoPath).lastPathComponent), \(basis.components) components"
+        }
+        return files
     }
 
     /// Builds the prior from the region's landmarks. Without landmarks (mask or swap regions) no
@@ -62,10 +82,12 @@ struct FacePrior {
             progress("fitting FLAME to \(regions.landmarks.count) frames")
             let fitter = FLAMEFitter(model: model, embedding: embedding)
             let fit = fitter.fit(regions.landmarks)
-            let mesh = FLAMEMesh(model: model)
+            let mesh = FLAMEMesh(model: model, uv: flame.uv)
             let surfaces = fit.frames.indices.map { t in mesh.surface(fit, frame: t, extent: boxes[t]) }
-            var prior = FacePrior(description: "FLAME (\(URL(fileURLWithPath: flamePath).lastPathComponent), \(model.shapeCount) shape / \(model.expressionCount) expression components)",
+            let extras = [flame.uv == nil ? nil : "FLAME UV layout", flame.albedoDescription].compactMap { $0 }
+            var prior = FacePrior(description: "FLAME (\(([URL(fileURLWithPath: flamePath).lastPathComponent, "\(model.shapeCount) shape / \(model.expressionCount) expression components"] + extras).joined(separator: ", ")))",
                                   surfaces: surfaces, fitError: fit.frames.map(\.landmarkError).reduce(0, +) / Double(max(1, fit.frames.count)))
+            prior.albedoBasis = flame.albedoBasis
             if !photos.isEmpty {
                 var photoOptions = FLAMEFitter.Options()
                 photoOptions.temporal = false
@@ -114,7 +136,7 @@ struct FacePrior {
         settings.textureSize = options.textureSize
         let full = options.size
         let targets = Array(crops.targets[segment])
-        let losses = TextureLosses(surfaces: Array(surfaces[segment]), settings: settings) { frame, size in
+        let losses = TextureLosses(surfaces: Array(surfaces[segment]), settings: settings, albedoBasis: albedoBasis) { frame, size in
             planar(size == full ? targets[frame] : boxShrink(targets[frame], full / size))
         }
         // Static detail and shape: the identity photos', else the mean over the proxy frames.
@@ -156,12 +178,13 @@ struct FLAMEMesh {
     let uv: [SIMD2<Double>]
     let skin: [Bool]
 
-    init(model: FLAMEModel) {
+    /// `uv`: FLAME's own texture coordinates (head_template.obj); nil: the template's frontal layout.
+    init(model: FLAMEModel, uv textureUV: [SIMD2<Double>]? = nil) {
         self.model = model
         let t = model.template
         let lo = t.reduce(SIMD3(Double.infinity, .infinity, .infinity)) { pointwiseMin($0, $1) }
         let hi = t.reduce(SIMD3(-Double.infinity, -.infinity, -.infinity)) { pointwiseMax($0, $1) }
-        uv = t.map { SIMD2(0.02 + 0.96 * ($0.x - lo.x) / (hi.x - lo.x), 0.02 + 0.96 * (hi.y - $0.y) / (hi.y - lo.y)) }
+        uv = textureUV ?? t.map { SIMD2(0.02 + 0.96 * ($0.x - lo.x) / (hi.x - lo.x), 0.02 + 0.96 * (hi.y - $0.y) / (hi.y - lo.y)) }
         let eyes = model.eyeWeights
         // Skin: the front half of the head, triangles facing the camera at rest, off the eyeballs.
         skin = model.triangles.map { f in

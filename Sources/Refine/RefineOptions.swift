@@ -95,8 +95,14 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var detailWeight = 0.1
     /// Weight of the photometric shape loss (0…100; 0 turns it off).
     public var shapeWeight = 0.1
-    /// Side of the prior's UV map in texels (16…256).
+    /// Side of the prior's UV map in texels (16…256; FLAME's own UV layout spreads the face thinner: ~96).
     public var textureSize = 48
+    /// FLAME's texture layout (head_template.obj; else NICER_FLAME_UV) and an albedo space in it
+    /// (FLAME_albedo_from_BFM.npz or FLAME_texture.npz; else NICER_FLAME_ALBEDO), with the number
+    /// of its components used (1…200).
+    public var flameUV: String?
+    public var flameAlbedo: String?
+    public var albedoComponents = 50
     public var seed: UInt64 = 2020
     /// Also write σ as a video, and the side-by-side preview.
     public var sigmaVideo = false
@@ -132,6 +138,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(pixelWeight >= 0 && featureWeights.allSatisfy { $0 >= 0 } && featureWeights.count <= 5, "weights must be ≥ 0, at most 5 feature weights")
         check(learningRate > 0 && learningRate <= 0.1, "learning rate must be in (0, 0.1]")
         check((1...1000).contains(epochs), "epochs must be in 1...1000")
+        check((1...200).contains(albedoComponents), "albedo components must be in 1...200")
         check(framesPerEpoch == 0 || (8...100_000).contains(framesPerEpoch), "frames per epoch must be 0 or in 8...100000")
         check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
         check((2...64).contains(monitorPairs), "monitor pairs must be in 2...64")

@@ -101,6 +101,18 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("flame-embedding"), help: "FLAME's 68-landmark embedding pickle. Default: NICER_FLAME_EMBEDDING.")
     var flameEmbedding: String?
 
+    @Option(name: .customLong("flame-uv"), help: "FLAME's texture layout, head_template.obj (UV per vertex). Default: NICER_FLAME_UV.")
+    var flameUV: String?
+
+    @Option(name: .customLong("flame-albedo"), help: "An albedo space in FLAME's UV layout (FLAME_albedo_from_BFM.npz or FLAME_texture.npz; needs --flame-uv). Default: NICER_FLAME_ALBEDO.")
+    var flameAlbedo: String?
+
+    @Option(help: "Albedo-space components used (1...200).")
+    var albedoComponents = RefineOptions().albedoComponents
+
+    @Option(help: "Side of the 3D prior's UV map in texels (16...256; ~96 with --flame-uv).")
+    var textureSize = RefineOptions().textureSize
+
     @Option(name: .customLong("albedo-weight"), help: "Weight of the 3D prior's albedo loss (0...100; 0: off).")
     var albedoWeight = RefineOptions().albedoWeight
 
@@ -139,6 +151,10 @@ struct RefineCommand: ParsableCommand {
         o.prior = RefineOptions.FacePriorChoice(rawValue: prior) ?? .auto
         o.flame = flame
         o.flameEmbedding = flameEmbedding
+        o.flameUV = flameUV
+        o.flameAlbedo = flameAlbedo
+        o.albedoComponents = albedoComponents
+        o.textureSize = textureSize
         o.albedoWeight = albedoWeight
         o.detailWeight = detailWeight
         o.shapeWeight = shapeWeight

@@ -100,5 +100,27 @@ final class Face3DCLITests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("--flame"), missing.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out2/report.json")))
+
+        // FLAME with its texture layout and an albedo space: the albedo term runs in that space.
+        let flameFiles = ["--flame", fixturePath("flame/synthetic_flame.pkl"), "--flame-embedding", fixturePath("flame/synthetic_embedding.pkl")]
+        let basisOut = dir.file("out-basis")
+        let basis = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--landmarks", clip + "/landmarks.json",
+                               "-o", basisOut, "--flame-uv", fixturePath("flame/synthetic_uv.obj"),
+                               "--flame-albedo", fixturePath("flame/synthetic_albedo.npz"), "--texture-size", "32"] + flameFiles + small)
+        XCTAssertEqual(basis.status, 0, basis.stderr)
+        let basisReport = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: basisOut + "/report.json")))
+        XCTAssertTrue(basisReport.prior.contains("FLAME UV layout, albedo basis synthetic_albedo.npz, 6 components"), basisReport.prior)
+        XCTAssertGreaterThan(basisReport.segments[0].curve.last?.priorTerms?["albedo"] ?? 0, 0)
+
+        // An albedo space without the layout, or a compressed one: clear errors before any output.
+        for (extra, expected) in [(["--flame-albedo", fixturePath("flame/synthetic_albedo.npz")], "--flame-uv"),
+                                  (["--flame-uv", fixturePath("flame/synthetic_uv.obj"), "--flame-albedo", fixturePath("flame/compressed.npz")], "np.savez")] {
+            let bad = dir.file("out-bad")
+            let run = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--landmarks", clip + "/landmarks.json",
+                                 "-o", bad] + extra + flameFiles + small)
+            XCTAssertNotEqual(run.status, 0)
+            XCTAssertTrue(run.stderr.contains(expected), run.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: bad), "nothing is written")
+        }
     }
 }

@@ -60,7 +60,7 @@ final class LandmarkPriorTests: XCTestCase {
         return rgb
     }
 
-    func makeLosses(size: Int, weights: (Double, Double, Double) = (1, 0.5, 0.5)) throws -> (TextureLosses, FaceSurface) {
+    func makeLosses(size: Int, weights: (Double, Double, Double) = (1, 0.5, 0.5), basis: AlbedoBasis? = nil) throws -> (TextureLosses, FaceSurface) {
         let face = try Self.face()
         let prior = LandmarkPrior(meanShape: face, tracks: [face])
         // The face fills the crop: landmarks into 0…1.
@@ -70,7 +70,7 @@ final class LandmarkPriorTests: XCTestCase {
         var settings = TextureLosses.Settings()
         settings.textureSize = 24
         (settings.albedoWeight, settings.detailWeight, settings.shapeWeight) = weights
-        let losses = TextureLosses(surfaces: [surface], settings: settings) { _, n in Self.crop(n, tint: SIMD3(0.8, 0.6, 0.5), seed: 1) }
+        let losses = TextureLosses(surfaces: [surface], settings: settings, albedoBasis: basis) { _, n in Self.crop(n, tint: SIMD3(0.8, 0.6, 0.5), seed: 1) }
         losses.setDetailReference([(surface, Self.crop(size, tint: SIMD3(0.7, 0.55, 0.5), seed: 2), size)])
         losses.setShapeReference([(surface, Self.crop(size, tint: SIMD3(0.7, 0.55, 0.5), seed: 2), size)])
         return (losses, surface)
@@ -91,8 +91,31 @@ final class LandmarkPriorTests: XCTestCase {
     /// along random directions.
     func testGradientMatchesFiniteDifferences() throws {
         let n = 32
-        for (name, weights) in [("albedo", (1.0, 0.0, 0.0)), ("detail", (0.0, 0.5, 0.0)), ("shape", (0.0, 0.0, 0.5))] {
-            let (losses, _) = try makeLosses(size: n, weights: weights)
+        // A smooth random albedo space on the 24² grid (the FLAME-space path of the albedo term).
+        var random = TestRandom(seed: 4)
+        let grid: [SIMD2<Double>] = (0..<(24 * 24)).map { i -> SIMD2<Double> in
+            let x = Double(i % 24) / 23, y = Double(i / 24) / 23
+            return SIMD2(x, y)
+        }
+        func randomColour() -> SIMD3<Double> {
+            let r = Double(random.next()), g = Double(random.next()), b = Double(random.next())
+            return SIMD3(r, g, b) * 0.1
+        }
+        let mean: [SIMD3<Double>] = grid.map { p -> SIMD3<Double> in SIMD3(0.6 + 0.1 * p.x, 0.5, 0.45 + 0.05 * p.y) }
+        var components: [[SIMD3<Double>]] = []
+        for _ in 0..<5 {
+            let a = randomColour(), b = randomColour()
+            components.append(grid.map { p -> SIMD3<Double> in
+                let along: SIMD3<Double> = a * p.x
+                return along + b * (p.y * p.y)
+            })
+        }
+        let basis = AlbedoBasis(textureSize: 24, mean: mean, basis: components)
+        let cases: [(String, (Double, Double, Double), AlbedoBasis?)] = [
+            ("albedo", (1.0, 0.0, 0.0), nil), ("albedo basis", (1.0, 0.0, 0.0), basis),
+            ("detail", (0.0, 0.5, 0.0), nil), ("shape", (0.0, 0.0, 0.5), nil)]
+        for (name, weights, space) in cases {
+            let (losses, _) = try makeLosses(size: n, weights: weights, basis: space)
             let x = Self.crop(n, tint: SIMD3(0.7, 0.62, 0.55), seed: 5).map(Double.init)
             var g = [Double](repeating: 0, count: x.count)
             let base = losses.evaluate(rgb: x, size: n, frame: 0, gradient: &g)
