@@ -35,8 +35,9 @@ public enum FaceComparison {
                            versus: [(String, String)] = [], models: FaceModels,
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
         let detector = try FaceDetector(path: models.detector)
-        let tracker = FaceTracker(detector: detector, landmarks68: try ShapePredictor(path: models.landmarks68))
+        // One 68-point model (~100 MB to parse) serves the tracker and the videos: predict is pure.
         let predictor68 = try ShapePredictor(path: models.landmarks68)
+        let tracker = FaceTracker(detector: detector, landmarks68: predictor68)
         let predictor5 = try ShapePredictor(path: models.landmarks5)
         let identity = try FaceIdentity(path: models.identity)
         let photos = try identityPhotos.map { try photoDescriptor($0, detector: detector, predictor5: predictor5, identity: identity) }
