@@ -47,6 +47,9 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Training crop side (64...1024).")
     var size = 256
 
+    @Option(help: "Crop margin around the face region's box, a fraction of its size on each side (0...1).")
+    var margin = RefineOptions().margin
+
     @Option(help: "UNet base channels (4...64; DVP uses 32).")
     var width = 16
 
@@ -132,6 +135,7 @@ struct RefineCommand: ParsableCommand {
         }
         if let landmarks { o.region = .landmarkFile(landmarks) }
         o.size = size
+        o.margin = margin
         o.width = width
         o.levels = levels
         o.features = RefineOptions.Features(rawValue: features) ?? .identity
