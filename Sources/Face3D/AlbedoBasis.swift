@@ -84,7 +84,7 @@ public enum TextureLayout {
             case "f":
                 for corner in fields.dropFirst() {
                     let parts = corner.split(separator: "/", omittingEmptySubsequences: false)
-                    guard parts.count >= 2, let v = Int(parts[0]), let t = Int(parts[1]), (1...vertices).contains(v), (1...coordinates.count).contains(t) else {
+                    guard parts.count >= 2, let v = Int(parts[0]), let t = Int(parts[1]), v >= 1, v <= vertices, t >= 1, t <= coordinates.count else {
                         throw fail("face corner '\(corner)' needs a vertex and a texture index in range (v/vt)")
                     }
                     if uv[v - 1] == nil { uv[v - 1] = coordinates[t - 1] }

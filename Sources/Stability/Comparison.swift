@@ -107,10 +107,11 @@ public enum Comparison {
             if let previousTarget {
                 let m = try masks.mask(frame: index - 1)
                 if let previousTruth { accumulateTruth(previousTruth, previousFrames, m) }
-                // Flow only around the face (an empty mask scores nil without any flow).
-                let window = m.map { FlowWindow.around(mask: $0, width: info.width, height: info.height) }
-                let motion = window == .some(nil) ? nil
-                    : scorer.motion(previousTarget: previousTarget, target: t, window: wholeFrameFlow ? nil : window ?? nil)
+                // Flow only around the face; an empty mask scores nil without any flow.
+                let faceWindow = m.flatMap { FlowWindow.around(mask: $0, width: info.width, height: info.height) }
+                let emptyMask = m != nil && faceWindow == nil
+                let motion = emptyMask ? nil
+                    : scorer.motion(previousTarget: previousTarget, target: t, window: wholeFrameFlow ? nil : faceWindow)
                 for k in proxies.indices {
                     let e = motion.flatMap { scorer.error(motion: $0, previousOutput: previousFrames[k], output: frames[k], mask: m) }
                     errors[k].append(e)

@@ -45,6 +45,13 @@ final class AlbedoBasisTests: XCTestCase {
         XCTAssertThrowsError(try TextureLayout.vertexUV(objPath: fixturePath("flame/synthetic_uv.obj"), vertices: 5023)) { error in
             XCTAssertTrue("\(error)".contains("62 vertices"), "\(error)")
         }
+        // A face before any `vt` line: an error, not a trap.
+        let dir = try TempDirectory()
+        let path = dir.file("no-vt.obj")
+        try "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1/1 2/2 3/3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TextureLayout.vertexUV(objPath: path, vertices: 3)) { error in
+            XCTAssertTrue("\(error)".contains("texture index in range"), "\(error)")
+        }
     }
 
     /// Compressed archives, truncated ones and other files are refused with the reason.
