@@ -93,8 +93,9 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Weights of the 3D prior's albedo and detail losses (0…100; 0 turns one off).
     public var albedoWeight = 1.0
     public var detailWeight = 0.1
-    /// Weight of the photometric shape loss (0…100; 0 turns it off).
-    public var shapeWeight = 0.1
+    /// Weight of the photometric shape loss (0…100; 0 turns it off). Off by default: on the test
+    /// bed it cost up to 6 dB against the truth (README, "Refine benchmarks").
+    public var shapeWeight = 0.0
     /// Side of the prior's UV map in texels (16…256; FLAME's own UV layout spreads the face thinner: ~96).
     public var textureSize = 48
     /// FLAME's texture layout (head_template.obj; else NICER_FLAME_UV) and an albedo space in it
