@@ -21,6 +21,20 @@ public struct AlbedoBasis: Sendable {
         components = basis.count
     }
 
+    /// Bᵀ v for values v at some texels (index, RGB): one number per component.
+    func project(_ values: [(index: Int, value: SIMD3<Double>)]) -> [Double] {
+        var out = [Double](repeating: 0, count: components)
+        for (index, value) in values { for m in 0..<components { out[m] += (basis[m][index] * value).sum() } }
+        return out
+    }
+
+    /// (B c) at one texel.
+    func combine(_ code: [Double], at index: Int) -> SIMD3<Double> {
+        var out = SIMD3<Double>.zero
+        for m in 0..<components { out += code[m] * basis[m][index] }
+        return out
+    }
+
     public static func resample(_ archive: NumpyArchive, textureSize t: Int, components wanted: Int) throws -> AlbedoBasis {
         let keys = archive.members["MU"] != nil ? ("MU", "PC") : ("mean", "tex_dir")
         let mu = try archive.member(keys.0), pc = try archive.member(keys.1)

@@ -8,6 +8,16 @@ enum DenseSolve {
         factor(a, n: n).map { solve($0, b, n: n) }
     }
 
+    /// A⁻¹ (row-major) for SPD A, from one factorisation; nil when A is not positive definite.
+    static func inverse(_ a: [Double], n: Int) -> [Double]? {
+        guard let l = factor(a, n: n) else { return nil }
+        return (0..<n).flatMap { col -> [Double] in
+            var e = [Double](repeating: 0, count: n)
+            e[col] = 1
+            return solve(l, e, n: n)
+        }
+    }
+
     /// The lower Cholesky factor L (A = L·Lᵀ), or nil when A is not positive definite.
     static func factor(_ a: [Double], n: Int) -> [Double]? {
         var l = [Double](repeating: 0, count: n * n)

@@ -127,11 +127,7 @@ public final class TextureLosses {
         let ridge = max(1e-9, settings.shapeRidge * (0..<k).map { normal[$0 * k + $0] }.reduce(0, +) / Double(k))
         for a in 0..<k { normal[a * k + a] += ridge }
         s.shapeDesign = design
-        s.shapeInverse = (0..<k).flatMap { col -> [Double] in
-            var e = [Double](repeating: 0, count: k)
-            e[col] = 1
-            return DenseSolve.cholesky(normal, e, n: k) ?? [Double](repeating: 0, count: k)
-        }
+        s.shapeInverse = DenseSolve.inverse(normal, n: k) ?? [Double](repeating: 0, count: k * k)
         return s
     }
 
@@ -162,15 +158,11 @@ public final class TextureLosses {
         let t = settings.textureSize
         if let basis = albedoBasis {
             // c = M Bᵀ W (x − μ), α = μ + B c.
-            var projected = [Double](repeating: 0, count: basis.components)
-            for (k, texel) in s.sampler.texels.enumerated() {
-                let residual = u[k] / s.shading[k] - basis.mean[texel.index]
-                for m in 0..<basis.components { projected[m] += (basis.basis[m][texel.index] * residual).sum() }
-            }
-            let code = Self.multiply(s.basisInverse, projected)
-            var alpha = basis.mean
-            for m in 0..<basis.components { for i in alpha.indices { alpha[i] += code[m] * basis.basis[m][i] } }
-            return alpha
+            let texels = s.sampler.texels
+            let code = Self.multiply(s.basisInverse, basis.project(texels.indices.map { k in
+                (texels[k].index, u[k] / s.shading[k] - basis.mean[texels[k].index])
+            }))
+            return basis.mean.indices.map { basis.mean[$0] + basis.combine(code, at: $0) }
         }
         var x = [SIMD3<Double>](repeating: .zero, count: t * t), w = [Double](repeating: 0, count: t * t)
         for (k, texel) in s.sampler.texels.enumerated() { x[texel.index] = u[k] / s.shading[k]; w[texel.index] = 1 }
@@ -190,11 +182,7 @@ public final class TextureLosses {
         for a in 0..<k { for b in 0..<a { normal[a * k + b] = normal[b * k + a] } }
         let lambda = max(1e-12, ridge * (0..<k).map { normal[$0 * k + $0] }.reduce(0, +) / Double(max(k, 1)))
         for a in 0..<k { normal[a * k + a] += lambda }
-        return (0..<k).flatMap { col -> [Double] in
-            var e = [Double](repeating: 0, count: k)
-            e[col] = 1
-            return DenseSolve.cholesky(normal, e, n: k) ?? [Double](repeating: 0, count: k)
-        }
+        return DenseSolve.inverse(normal, n: k) ?? [Double](repeating: 0, count: k * k)
     }
 
     /// A symmetric K×K matrix (row-major) times a vector.
@@ -316,14 +304,8 @@ public final class TextureLosses {
             values.albedo = total * scale
             if let basis = albedoBasis {
                 // α = μ + B M Bᵀ W (x − μ): dx = W B M Bᵀ seed (M symmetric; the seed is on valid texels).
-                var projected = [Double](repeating: 0, count: basis.components)
-                for texel in texels { for m in 0..<basis.components { projected[m] += (basis.basis[m][texel.index] * seed[texel.index]).sum() } }
-                let h = Self.multiply(s.basisInverse, projected)
-                for (k, texel) in texels.enumerated() {
-                    var dx = SIMD3<Double>.zero
-                    for m in 0..<basis.components { dx += h[m] * basis.basis[m][texel.index] }
-                    dU[k] += dx / s.shading[k]
-                }
+                let h = Self.multiply(s.basisInverse, basis.project(texels.map { ($0.index, seed[$0.index]) }))
+                for (k, texel) in texels.enumerated() { dU[k] += basis.combine(h, at: texel.index) / s.shading[k] }
             } else {
                 // α = (W + λΔ)⁻¹ W x with a symmetric matrix, so dx = W (W + λΔ)⁻¹ seed; the seed
                 // lives on valid texels only, where W·seed = seed, so one more solve gives it.
