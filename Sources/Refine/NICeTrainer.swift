@@ -40,6 +40,10 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var epochs: [EpochRecord] = []
     public var bestEpoch: Int?
     public var stopReason: String?
+    /// The weights and Adam state after the last recorded epoch (a file in the work folder).
+    /// Named per epoch and written before this state, so a kill between the two never pairs a
+    /// newer checkpoint with an older record.
+    public var checkpoint: String?
     /// e_stab and fidelity of the proxy itself and of the target on the monitor pairs.
     public var proxyEStab: Double = 0
     public var targetEStab: Double = 0
@@ -84,13 +88,13 @@ final class NICeTrainer {
 
     /// Trains until the stop rule or the epoch cap; `work` holds the checkpoints and state.
     func fit(work: String, fingerprint: String, resume: Bool, progress: ((String) -> Void)?) throws -> TrainingState {
-        let statePath = work + "/state.json", latest = work + "/latest.safetensors", best = work + "/best.safetensors"
+        let statePath = work + "/state.json", best = work + "/best.safetensors"
         motions = monitorPairs.map { warping.motion(previousTarget: crops.targets[$0.0], target: crops.targets[$0.1]) }
         var state = TrainingState(fingerprint: fingerprint)
         if resume, let data = FileManager.default.contents(atPath: statePath),
            let saved = try? JSONDecoder().decode(TrainingState.self, from: data), saved.fingerprint == fingerprint,
-           FileManager.default.fileExists(atPath: latest) {
-            try Checkpoint.load(latest, into: network.parameters, optimizer: adam, architecture: architecture)
+           let checkpoint = saved.checkpoint, FileManager.default.fileExists(atPath: work + "/" + checkpoint) {
+            try Checkpoint.load(work + "/" + checkpoint, into: network.parameters, optimizer: adam, architecture: architecture)
             state = saved
             progress?("resuming after epoch \(saved.epochs.count)")
         } else {
@@ -139,7 +143,9 @@ final class NICeTrainer {
             }
             record.score = Self.score(record, proxyEStab: state.proxyEStab, targetEStab: state.targetEStab)
             state.epochs.append(record)
-            try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: latest)
+            let previous = state.checkpoint
+            state.checkpoint = "epoch-\(record.epoch).safetensors"
+            try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: work + "/" + state.checkpoint!)
             // Coarse epochs are rendered at a resolution they were not trained at: once the fine
             // phase starts, the best is chosen among fine epochs only.
             let firstFine = !coarse && epoch == coarseEpochs
@@ -154,6 +160,7 @@ final class NICeTrainer {
             }
             if state.stopReason == nil, state.epochs.count == options.epochs { state.stopReason = "epoch cap (\(options.epochs))" }
             try write(state, to: statePath)
+            if let previous, previous != state.checkpoint { try? FileManager.default.removeItem(atPath: work + "/" + previous) }
             progress?(String(format: "epoch %d: e_stab %.3g (proxy %.3g, target %.3g), fidelity %.2f dB, score %.3f%@",
                              record.epoch, eStab, state.proxyEStab, state.targetEStab, fidelity, record.score,
                              state.bestEpoch == record.epoch ? " (best)" : ""))
