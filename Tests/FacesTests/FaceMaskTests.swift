@@ -55,6 +55,26 @@ final class FaceMaskTests: XCTestCase {
         XCTAssertTrue(v > 0 && v < 255, "edge value \(v) should be in between")
     }
 
+    /// The feather computed around the face equals the two full-frame blurs it replaces, for a face
+    /// in the middle, one cut by the frame's corner (edge replication there), and no face at all.
+    func testFeatherBlurAroundTheFaceEqualsBlurringTheWholeFrame() {
+        let width = 97, height = 61, radius = 4
+        func blob(_ cx: Double, _ cy: Double) -> [Float] {
+            (0..<(width * height)).map { i in
+                let dx = Double(i % width) - cx, dy = Double(i / width) - cy
+                return dx * dx / 100 + dy * dy / 49 < 1 ? (i % 7 == 0 ? 0.5 : 1) : 0
+            }
+        }
+        for mask in [blob(48, 30), blob(3, 58), blob(96, 0), [Float](repeating: 0, count: width * height)] {
+            let naive = FaceMask.boxBlur(FaceMask.boxBlur(mask, radius: radius, width: width, height: height), radius: radius,
+                                         width: width, height: height)
+            let windowed = FaceMask.featherBlur(mask, radius: radius, width: width, height: height)
+            let worst = zip(naive, windowed).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(worst, 1e-5)
+            XCTAssertEqual(naive.filter { $0 > 0.001 }.count, windowed.filter { $0 > 0.001 }.count)
+        }
+    }
+
     func testSmootherFollowsSteadyMotionAndResetsOnJumps() {
         var smoother = LandmarkSmoother(alpha: 0.5, resetDistance: 20)
         let a = [Landmark(x: 0, y: 0), Landmark(x: 10, y: 0)]
