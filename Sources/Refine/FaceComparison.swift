@@ -30,13 +30,17 @@ public struct FaceComparisonReport: Codable, Equatable, Sendable {
 
 public enum FaceComparison {
     /// `videos` are (name, path) pairs of the target's length; `versus` names pairs of videos to
-    /// compare identities between, e.g. ("refined", "proxy").
+    /// compare identities between, e.g. ("refined", "proxy"). `targetFaces`: the target's faces
+    /// as a tracker already followed them, one per frame (refine's analysis), so they are not
+    /// tracked again; nil tracks the target here. `detector` and `landmarks68`: those models
+    /// already loaded (else loaded from `models`).
     public static func run(target: String, videos: [(name: String, path: String)], identityPhotos: [String] = [],
-                           versus: [(String, String)] = [], models: FaceModels,
+                           versus: [(String, String)] = [], models: FaceModels, detector loadedDetector: FaceDetector? = nil,
+                           landmarks68: ShapePredictor? = nil, targetFaces: [FaceObservation?]? = nil,
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
-        let detector = try FaceDetector(path: models.detector)
+        let detector = try loadedDetector ?? FaceDetector(path: models.detector)
         // One 68-point model (~100 MB to parse) serves the tracker and the videos: predict is pure.
-        let predictor68 = try ShapePredictor(path: models.landmarks68)
+        let predictor68 = try landmarks68 ?? ShapePredictor(path: models.landmarks68)
         let tracker = FaceTracker(detector: detector, landmarks68: predictor68)
         let predictor5 = try ShapePredictor(path: models.landmarks5)
         let identity = try FaceIdentity(path: models.identity)
@@ -52,7 +56,8 @@ public enum FaceComparison {
             let others = try readers.map { try $0.nextFrame() }
             frames += 1
             progress?("faces", frames, info.frameCount)
-            guard let face = tracker.next(frame) else { continue }
+            let tracked = targetFaces.map { frames <= $0.count ? $0[frames - 1] : nil } ?? tracker.next(frame)
+            guard let face = tracked else { continue }
             guard others.allSatisfy({ $0 != nil }) else { break }
             targetPoints.append(face.landmarks)
             for (k, image) in others.enumerated() {

@@ -22,6 +22,9 @@ final class FaceRegions {
     let feather: Double
     /// Where the landmarks came from when not from the tracker.
     let landmarkFile: String?
+    /// The tracker's raw faces of the target, one per frame (landmark regions it tracked), for
+    /// the face measures, which would otherwise track the target again.
+    var trackedFaces: [FaceObservation?]?
 
     /// What the report says about the region.
     var description: String {

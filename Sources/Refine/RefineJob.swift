@@ -91,7 +91,8 @@ public enum RefineJob {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
 
         // Pass 1: region and cuts.
-        let (regions, cuts) = try timed("analysis") { try analyse(clip, options: options, models: models, progress: progress) }
+        let loaded = models.map(LoadedFaceModels.init)
+        let (regions, cuts) = try timed("analysis") { try analyse(clip, options: options, models: loaded, progress: progress) }
         let runs = Segmentation.runs(cutsBefore: cuts, frames: clip.frames)
         guard let boxes = CropTrack.smooth(regions.boxes.map { $0.map { CropBox(left: $0.0, top: $0.1, right: $0.2, bottom: $0.3, margin: options.margin) } },
                                            sigma: options.boxSmoothing, segments: runs) else {
@@ -116,7 +117,7 @@ public enum RefineJob {
         }
 
         let prior = try timed("prior") {
-            try FacePrior.make(options: options, flame: flame, regions: regions, boxes: boxes, identityPhotos: inputs.identityPhotos, models: models, progress: progress)
+            try FacePrior.make(options: options, flame: flame, regions: regions, boxes: boxes, identityPhotos: inputs.identityPhotos, models: loaded, progress: progress)
         }
 
         // Fit each segment; blend overlaps linearly.
@@ -177,11 +178,13 @@ public enum RefineJob {
         }
         // Face measures on every region kind: FaceComparison tracks the target's face itself.
         var faces: FaceComparisonReport?, facesSkipped: String?
-        if let models {
+        if let models, let loaded {
             do {
                 faces = try timed("faces") {
                     try FaceComparison.run(target: inputs.target, videos: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
-                                           identityPhotos: inputs.identityPhotos, versus: [("refined", inputs.proxyName)], models: models)
+                                           identityPhotos: inputs.identityPhotos, versus: [("refined", inputs.proxyName)], models: models,
+                                           detector: try loaded.detector(), landmarks68: try loaded.landmarks68(),
+                                           targetFaces: regions.trackedFaces)
                 }
             } catch let error as PipelineError {
                 facesSkipped = error.description
@@ -231,7 +234,7 @@ public enum RefineJob {
         return String(hash, radix: 16)
     }
 
-    static func analyse(_ clip: ClipPair, options: RefineOptions, models: FaceModels?,
+    static func analyse(_ clip: ClipPair, options: RefineOptions, models: LoadedFaceModels?,
                         progress: (String) -> Void) throws -> (FaceRegions, [Int]) {
         var kind: FaceRegions.Kind
         switch options.region {
@@ -246,9 +249,9 @@ public enum RefineJob {
         var fileLandmarks: [[SIMD2<Double>]?]?
         if case .landmarkFile(let path) = options.region { fileLandmarks = try FaceRegions.readLandmarks(path, frames: clip.frames) }
         let tracker: FaceTracker? = try kind == .landmarks && fileLandmarks == nil ? models.map { m in
-            FaceTracker(detector: try FaceDetector(path: m.detector), landmarks68: try ShapePredictor(path: m.landmarks68))
+            FaceTracker(detector: try m.detector(), landmarks68: try m.landmarks68())
         } ?? { throw PipelineError("landmark regions need the face models (tools/setup installs them)") }() : nil
-        var raw: [[Landmark]?] = [], boxes: [(Double, Double, Double, Double)?] = [], swapBoxes: [(Double, Double, Double, Double)?] = []
+        var observed: [FaceObservation?] = [], boxes: [(Double, Double, Double, Double)?] = []
         var cuts: [Int] = [], previous: [Float]?
         try clip.forEach { t, target, proxy in
             let thumb = Segmentation.thumbnail(target)
@@ -259,11 +262,7 @@ public enum RefineJob {
                 break
             case .landmarks:
                 let face = tracker!.next(target)
-                raw.append(face?.landmarks)
-                if options.region == .auto {
-                    swapBoxes.append(FaceRegions.boundingBox(FaceRegions.swapMask(target: target, proxy: proxy, feather: 0),
-                                                             width: target.width, height: target.height))
-                }
+                observed.append(face)
             case .masks(let files):
                 let image = try PNG.read(files[t]).image8
                 guard image.width == target.width, image.height == target.height else {
@@ -278,11 +277,18 @@ public enum RefineJob {
             progress(String(format: "analysis %d/%d", t + 1, clip.frames))
         }
         var landmarks: [[SIMD2<Double>]] = []
+        let raw = observed.map { $0?.landmarks }
         if kind == .landmarks {
             if fileLandmarks == nil, !raw.contains(where: { $0 != nil }) {
                 guard options.region == .auto else { throw PipelineError("no face found in \(clip.target.path) (the detector needs faces of about 80 pixels and up)") }
+                // The fallback takes a second pass: the swap difference costs ~50 ms a 1080p frame,
+                // spent only when the tracker found nothing.
                 kind = .swap
-                boxes = swapBoxes
+                try clip.forEach { t, target, proxy in
+                    boxes.append(FaceRegions.boundingBox(FaceRegions.swapMask(target: target, proxy: proxy, feather: 0),
+                                                         width: target.width, height: target.height))
+                    progress(String(format: "analysis (swap region) %d/%d", t + 1, clip.frames))
+                }
             } else {
                 let smoothed = fileLandmarks ?? TrackSmoothing.smooth(raw, sigma: 1.5)
                 landmarks = FaceRegions.fillGaps(smoothed)
@@ -294,8 +300,10 @@ public enum RefineJob {
         }
         var source: String?
         if case .landmarkFile(let path) = options.region { source = path }
-        return (FaceRegions(kind: kind, width: clip.target.width, height: clip.target.height, boxes: boxes, landmarks: landmarks,
-                            feather: options.feather, landmarkFile: source), cuts)
+        let regions = FaceRegions(kind: kind, width: clip.target.width, height: clip.target.height, boxes: boxes, landmarks: landmarks,
+                                  feather: options.feather, landmarkFile: source)
+        if kind == .landmarks, fileLandmarks == nil { regions.trackedFaces = observed }
+        return (regions, cuts)
     }
 
     struct Written {
