@@ -62,6 +62,16 @@ final class NICeTrainer {
     private let monitorFrames: [Int]
     private let monitorPairs: [(Int, Int)]
     private var motions: [WarpingError.Motion] = []
+    /// The monitor at half resolution, for coarse epochs followed by a fine phase (they never
+    /// compete for best, so their curve is scored at the size they train at, for a quarter of the cost).
+    private var halfMonitor: HalfMonitor?
+    private struct HalfMonitor {
+        var targets: [Int: Image8]
+        var proxies: [Int: Image8]
+        var masks: [Int: Image8]
+        var motions: [WarpingError.Motion]
+        var targetEStab: Double
+    }
     private let warping = WarpingError(preset: .fast)
 
     init(options: RefineOptions, crops: ClipCrops, identity: PerceptualFeatures?) {
@@ -102,6 +112,13 @@ final class NICeTrainer {
             state.targetEStab = meanEStab(crops.targets)
         }
         let half = crops.targets.map { boxShrink($0, 2) }, halfProxies = crops.proxies.map { boxShrink($0, 2) }
+        if coarseEpochs < options.epochs, state.epochs.count < coarseEpochs {
+            let pick = { (images: [Image8]) in Dictionary(uniqueKeysWithValues: self.monitorFrames.map { ($0, images[$0]) }) }
+            let targets = pick(half), masks = Dictionary(uniqueKeysWithValues: monitorFrames.map { ($0, boxShrink(crops.masks[$0], 2)) })
+            let motions = monitorPairs.map { warping.motion(previousTarget: half[$0.0], target: half[$0.1]) }
+            halfMonitor = HalfMonitor(targets: targets, proxies: pick(halfProxies), masks: masks, motions: motions,
+                                      targetEStab: meanEStab(motions: motions, masks: { masks[$0]! }) { targets[$0]! })
+        }
         let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = crops.masks.map { Self.trainingRegion(boxShrink($0, 2)) }
         let fitStart = Date(), startEpoch = state.epochs.count
         var stepsDone = 0
@@ -114,10 +131,14 @@ final class NICeTrainer {
             let left = (epoch..<options.epochs).reduce(0.0) { $0 + cost($1) } * Double(stepsPerEpoch) - cost(epoch) * Double(stepsDone % stepsPerEpoch)
             return spent > 0 ? Date().timeIntervalSince(fitStart) / spent * left : 0
         }
+        // The coarse phase runs its full share of the cap even when its own score is flat: a fit
+        // whose half-resolution phase was cut at its plateau ended ~1 dB worse against the truth.
+        let fineFollows = coarseEpochs < options.epochs
         while state.epochs.count < options.epochs, state.stopReason == nil {
             let epoch = state.epochs.count
             let start = Date()
             let coarse = epoch < coarseEpochs
+            let firstFine = epoch == coarseEpochs
             loss.uncertainty = options.uncertainty && !(options.uncertaintyWarmup && coarse)
             let order = FrameSchedule.epoch(epoch, steps: stepsPerEpoch, frames: crops.count, seed: options.seed)
             var total = 0.0, finite = 0
@@ -134,29 +155,32 @@ final class NICeTrainer {
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
                                  coarse ? " (half res)" : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
             }
-            let (eStab, fidelity) = monitor()
+            let (eStab, fidelity) = coarse && halfMonitor != nil ? monitorHalf() : monitor()
             var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
                                      loss: total / Double(max(finite, 1)), eStab: eStab.isFinite ? eStab : 1, fidelity: fidelity.isFinite ? fidelity : 0, score: 0,
                                      seconds: Date().timeIntervalSince(start))
             if !extra.isEmpty {
                 record.priorTerms = Dictionary(uniqueKeysWithValues: zip(loss.extraNames, extra.map { $0 / Double(max(finite, 1)) }))
             }
-            record.score = Self.score(record, proxyEStab: state.proxyEStab, targetEStab: state.targetEStab)
+            record.score = Self.score(record, proxyEStab: state.proxyEStab,
+                                      targetEStab: coarse ? halfMonitor?.targetEStab ?? state.targetEStab : state.targetEStab)
             state.epochs.append(record)
             let previous = state.checkpoint
             state.checkpoint = "epoch-\(record.epoch).safetensors"
             try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: work + "/" + state.checkpoint!)
-            // Coarse epochs are rendered at a resolution they were not trained at: once the fine
-            // phase starts, the best is chosen among fine epochs only.
-            let firstFine = !coarse && epoch == coarseEpochs
+            // Coarse epochs are scored at the resolution they train at: once the fine phase starts,
+            // the best is chosen among fine epochs only.
             let bestSoFar = firstFine ? -.infinity : state.bestEpoch.map { state.epochs[$0 - 1].score } ?? -.infinity
             if record.score > bestSoFar {
                 state.bestEpoch = record.epoch
                 try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best)
             }
-            if options.stop == .automatic, !coarse || coarseEpochs >= options.epochs,
-               let bestEpoch = state.bestEpoch, record.epoch - max(bestEpoch, min(coarseEpochs, options.epochs - 1)) >= options.patience {
-                state.stopReason = "no better score for \(options.patience) epochs after epoch \(bestEpoch)"
+            let phase = Array(state.epochs.map(\.score)[(coarse ? 0 : coarseEpochs)...])
+            if options.stop == .automatic, !coarse || !fineFollows,
+               Plateau.reached(phase, patience: options.patience, delta: options.minImprovement) {
+                let last = state.epochs.count - phase.count + Plateau.lastImprovement(phase, delta: options.minImprovement) + 1
+                state.stopReason = String(format: "no gain above %.2g dB for %d epochs after epoch %d", options.minImprovement,
+                                          options.patience, last)
             }
             if state.stopReason == nil, state.epochs.count == options.epochs { state.stopReason = "epoch cap (\(options.epochs))" }
             try write(state, to: statePath)
@@ -224,13 +248,25 @@ final class NICeTrainer {
 
     /// e_stab and masked PSNR to the proxy of the current network on the monitor frames.
     private func monitor() -> (Double, Double) {
+        monitor(targets: { self.crops.targets[$0] }, proxies: { self.crops.proxies[$0] }, masks: { self.crops.masks[$0] },
+                motions: motions)
+    }
+
+    private func monitorHalf() -> (Double, Double) {
+        let m = halfMonitor!
+        return monitor(targets: { m.targets[$0]! }, proxies: { m.proxies[$0]! }, masks: { m.masks[$0]! }, motions: m.motions)
+    }
+
+    private func monitor(targets: (Int) -> Image8, proxies: (Int) -> Image8, masks: (Int) -> Image8,
+                         motions: [WarpingError.Motion]) -> (Double, Double) {
         var outputs: [Int: Image8] = [:]
         var squared = 0.0, weight = 0.0
         for t in monitorFrames {
-            let (rgb, _) = render(crops.targets[t])
-            let image = interleave(rgb, size: crops.targets[t].width)
+            let target = targets(t)
+            let (rgb, _) = render(target)
+            let image = interleave(rgb, size: target.width)
             outputs[t] = image
-            let mask = crops.masks[t], proxy = crops.proxies[t]
+            let mask = masks(t), proxy = proxies(t)
             for i in 0..<(mask.width * mask.height) {
                 let m = Double(mask.pixels[i]) / 255
                 guard m > 0 else { continue }
@@ -241,17 +277,19 @@ final class NICeTrainer {
                 weight += 3 * m
             }
         }
-        let eStab = meanEStab { outputs[$0]! }
+        let eStab = meanEStab(motions: motions, masks: masks) { outputs[$0]! }
         let mse = weight > 0 ? squared / weight : 0
         return (eStab, mse > 0 ? 10 * log10(1 / mse) : 99)
     }
 
-    private func meanEStab(_ frames: [Image8]) -> Double { meanEStab { frames[$0] } }
+    private func meanEStab(_ frames: [Image8]) -> Double {
+        meanEStab(motions: motions, masks: { self.crops.masks[$0] }) { frames[$0] }
+    }
 
-    private func meanEStab(_ frame: (Int) -> Image8) -> Double {
+    private func meanEStab(motions: [WarpingError.Motion], masks: (Int) -> Image8, _ frame: (Int) -> Image8) -> Double {
         let values = zip(monitorPairs, motions).compactMap { pair, motion in
             warping.error(motion: motion, previousOutput: frame(pair.0), output: frame(pair.1),
-                          mask: crops.masks[pair.0].pixels.map { Float($0) / 255 })
+                          mask: masks(pair.0).pixels.map { Float($0) / 255 })
         }
         return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }
@@ -308,5 +346,26 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The automatic stop's notion of progress (Keras's early stopping with a minimum delta).
+public enum Plateau {
+    /// The index into `scores` of the last improvement: the first epoch, then every epoch that
+    /// beats the previous improvement's score by more than `delta` (dB), so slow creeping gains of
+    /// less than `delta` per epoch add up before they count.
+    public static func lastImprovement(_ scores: [Double], delta: Double) -> Int {
+        guard var reference = scores.first else { return 0 }
+        var last = 0
+        for (i, score) in scores.enumerated().dropFirst() where score > reference + delta {
+            reference = score
+            last = i
+        }
+        return last
+    }
+
+    /// True when the last `patience` epochs brought no improvement (above).
+    public static func reached(_ scores: [Double], patience: Int, delta: Double) -> Bool {
+        !scores.isEmpty && scores.count - 1 - lastImprovement(scores, delta: delta) >= patience
     }
 }

@@ -71,8 +71,11 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var coarseFraction = 0.6
     /// Frame pairs scored each epoch for the automatic stop (2…64).
     public var monitorPairs = 12
-    /// Epochs without a better score before stopping (1…100).
+    /// Epochs without a gain of more than `minImprovement` dB in the stop's score before the
+    /// full-resolution phase stops (1…100).
     public var patience = 3
+    /// Smallest score gain (dB) that counts as progress for the automatic stop (0…10; 0: any).
+    public var minImprovement = 0.1
     /// Longest clip fitted at once; longer ones are split into overlapping segments (16…100000).
     public var segmentLength = 300
     /// Frames shared by neighbouring segments and cross-faded linearly (0…segmentLength/2).
@@ -144,6 +147,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
         check((2...64).contains(monitorPairs), "monitor pairs must be in 2...64")
         check((1...100).contains(patience), "patience must be in 1...100")
+        check((0...10).contains(minImprovement), "min improvement must be in 0...10")
         check((16...100_000).contains(segmentLength), "segment length must be in 16...100000")
         check(segmentOverlap >= 0 && segmentOverlap <= segmentLength / 2, "segment overlap must be in 0...segmentLength/2")
         check((0...1).contains(cutThreshold), "cut threshold must be in 0...1")

@@ -74,6 +74,12 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Adam steps per epoch, one frame each (0 = every frame; 8...100000): longer clips are visited in shuffled passes spread over epochs.")
     var framesPerEpoch = RefineOptions().framesPerEpoch
 
+    @Option(help: "Automatic stop: epochs without a score gain above --min-improvement before the full-resolution phase stops (1...100).")
+    var patience = RefineOptions().patience
+
+    @Option(name: .customLong("min-improvement"), help: "Automatic stop: smallest score gain in dB that counts as progress (0...10; 0: any).")
+    var minImprovement = RefineOptions().minImprovement
+
     @Option(name: .customLong("segment-length"), help: "Longest clip fitted at once; longer ones go in overlapping segments (16...100000).")
     var segmentLength = 300
 
@@ -136,6 +142,8 @@ struct RefineCommand: ParsableCommand {
         if let landmarks { o.region = .landmarkFile(landmarks) }
         o.size = size
         o.margin = margin
+        o.patience = patience
+        o.minImprovement = minImprovement
         o.width = width
         o.levels = levels
         o.features = RefineOptions.Features(rawValue: features) ?? .identity
