@@ -175,8 +175,7 @@ def load_back(path):
 
 
 # ---------------------------------------------------------------- the synthetic head
-def head(rng):
-    rings, lon = 6, 10
+def head(rng, rings=6, lon=10):
     verts = [(0.0, 1.2, 0.0)]
     for i in range(1, rings + 1):
         theta = np.pi * i / (rings + 1)
@@ -196,8 +195,8 @@ def head(rng):
     return v, np.array(faces, dtype=np.uint32)
 
 
-def model(rng):
-    v, f = head(rng)
+def model(rng, rings=6, lon=10, shape_components=10):
+    v, f = head(rng, rings, lon)
     n = len(v)
     x, y, z = v[:, 0], v[:, 1], v[:, 2]
     # Skinning: jaw = lower front, eyes = upper front left/right, neck = lower back, global = rest.
@@ -222,7 +221,7 @@ def model(rng):
         return d * (scale * np.exp(-np.arange(count) / decay))
     # Expressions move the lower front of the face (mouth, jaw, cheeks) only, as FLAME's do mostly.
     lower_front = (np.clip(0.4 - y, 0, 1) * np.clip(z, 0, 1))[:, None, None]
-    shapedirs = np.concatenate([smooth_dirs(10, 0.03, 10.0), smooth_dirs(100, 0.04, 3.0) * lower_front], 2)
+    shapedirs = np.concatenate([smooth_dirs(shape_components, 0.03, 10.0), smooth_dirs(100, 0.04, 3.0) * lower_front], 2)
     posedirs = rng.normal(scale=0.003, size=(n, 3, 36))
     kintree = np.array([[4294967295, 0, 1, 1, 1], [0, 1, 2, 3, 4]], dtype=np.int64)
     return {
@@ -317,5 +316,19 @@ def main(out):
         json.dump({"made_by": "tools/golden/flame_fixture.py (numpy LBS, as DECA's lbs)", "cases": cases}, f)
 
 
+def full_size(out):
+    """A model at FLAME's own scale (5 042 vertices, 10 080 triangles, 300 shape + 100 expression
+    components) for timing the fitter, not for Fixtures/ (~50 MB)."""
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(7)
+    m = model(rng, rings=72, lon=70, shape_components=300)
+    dump(m, os.path.join(out, "full_size_flame.pkl"))
+    dump(embedding(m["v_template"].x, m["f"], rng), os.path.join(out, "full_size_embedding.pkl"))
+    print("wrote", out, "with", len(m["v_template"].x), "vertices and", len(m["f"]), "triangles")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "Fixtures/flame")
+    if len(sys.argv) > 2 and sys.argv[1] == "--full-size":
+        full_size(sys.argv[2])  # python3 tools/golden/flame_fixture.py --full-size /tmp/flame
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "Fixtures/flame")
