@@ -38,8 +38,9 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var region: Region = .auto
     /// Training crop side in pixels (64…1024, a multiple of 2^(levels−1)).
     public var size = 256
-    /// Crop margin around the face region, fraction of its size on each side (0…1).
-    public var margin = 0.3
+    /// Crop margin around the face region, fraction of its size on each side (0…1). 0.15: at 0.3
+    /// the face filled too little of the crop (README, "Refine benchmarks"); the feather needs 0.08.
+    public var margin = 0.15
     /// Temporal smoothing of the crop boxes, Gaussian σ in frames (0…20).
     public var boxSmoothing = 3.0
     /// UNet levels (2…6) and base channels (4…64); DVP uses 5 and 32.
