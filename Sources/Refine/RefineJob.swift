@@ -176,7 +176,8 @@ public enum RefineJob {
                 progress("scoring \(done)/\(total)")
             }
         }
-        // Face measures on every region kind: FaceComparison tracks the target's face itself.
+        // Face measures on every region kind: the analysis's tracked target faces when it tracked
+        // them, else FaceComparison tracks the target itself.
         var faces: FaceComparisonReport?, facesSkipped: String?
         if let models, let loaded {
             do {
