@@ -106,7 +106,6 @@ public enum FaceMask {
         }
     }
 
-    /// Separable box blur of radius r (border replicated).
     /// Two box blurs (the mask's feather), computed only around the mask's nonzero pixels: beyond
     /// their box grown by the blurs' reach every value stays 0, and at 1080p the face is a small
     /// part of the frame. Equals `boxBlur(boxBlur(mask))` up to float rounding (tested).
@@ -133,6 +132,7 @@ public enum FaceMask {
         return out
     }
 
+    /// Separable box blur of radius r (border replicated).
     public static func boxBlur(_ mask: [Float], radius r: Int, width: Int, height: Int) -> [Float] {
         func pass(_ src: [Float], step: Int, lanes: Int, laneStride: Int, length: Int) -> [Float] {
             var out = src

@@ -61,16 +61,13 @@ final class NICeTrainer {
     let architecture: String
     private let monitorFrames: [Int]
     private let monitorPairs: [(Int, Int)]
-    private var motions: [WarpingError.Motion] = []
-    /// The monitor at half resolution, for coarse epochs followed by a fine phase (they never
-    /// compete for best, so their curve is scored at the size they train at, for a quarter of the cost).
-    private var halfMonitor: HalfMonitor?
-    private struct HalfMonitor {
-        var targets: [Int: Image8]
-        var proxies: [Int: Image8]
-        var masks: [Int: Image8]
-        var motions: [WarpingError.Motion]
-        var targetEStab: Double
+    /// What the monitor scores at one resolution: the monitor frames' crops and the target's flow
+    /// over each monitor pair.
+    private struct MonitorSet {
+        let targets: [Int: Image8]
+        let proxies: [Int: Image8]
+        let masks: [Int: Image8]
+        let motions: [WarpingError.Motion]
     }
     private let warping = WarpingError(preset: .fast)
 
@@ -99,7 +96,7 @@ final class NICeTrainer {
     /// Trains until the stop rule or the epoch cap; `work` holds the checkpoints and state.
     func fit(work: String, fingerprint: String, resume: Bool, progress: ((String) -> Void)?) throws -> TrainingState {
         let statePath = work + "/state.json", best = work + "/best.safetensors"
-        motions = monitorPairs.map { warping.motion(previousTarget: crops.targets[$0.0], target: crops.targets[$0.1]) }
+        let full = monitorSet(targets: crops.targets, proxies: crops.proxies, masks: crops.masks)
         var state = TrainingState(fingerprint: fingerprint)
         if resume, let data = FileManager.default.contents(atPath: statePath),
            let saved = try? JSONDecoder().decode(TrainingState.self, from: data), saved.fingerprint == fingerprint,
@@ -108,18 +105,17 @@ final class NICeTrainer {
             state = saved
             progress?("resuming after epoch \(saved.epochs.count)")
         } else {
-            state.proxyEStab = meanEStab(crops.proxies)
-            state.targetEStab = meanEStab(crops.targets)
+            state.proxyEStab = meanEStab(full) { full.proxies[$0]! }
+            state.targetEStab = meanEStab(full) { full.targets[$0]! }
         }
         let half = crops.targets.map { boxShrink($0, 2) }, halfProxies = crops.proxies.map { boxShrink($0, 2) }
-        if coarseEpochs < options.epochs, state.epochs.count < coarseEpochs {
-            let pick = { (images: [Image8]) in Dictionary(uniqueKeysWithValues: self.monitorFrames.map { ($0, images[$0]) }) }
-            let targets = pick(half), masks = Dictionary(uniqueKeysWithValues: monitorFrames.map { ($0, boxShrink(crops.masks[$0], 2)) })
-            let motions = monitorPairs.map { warping.motion(previousTarget: half[$0.0], target: half[$0.1]) }
-            halfMonitor = HalfMonitor(targets: targets, proxies: pick(halfProxies), masks: masks, motions: motions,
-                                      targetEStab: meanEStab(motions: motions, masks: { masks[$0]! }) { targets[$0]! })
-        }
-        let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = crops.masks.map { Self.trainingRegion(boxShrink($0, 2)) }
+        let halfMasks = crops.masks.map { boxShrink($0, 2) }
+        // Coarse epochs followed by a fine phase never compete for best: their curve is scored at
+        // the size they train at, for a quarter of the cost.
+        let coarseMonitor = coarseEpochs < options.epochs && state.epochs.count < coarseEpochs
+            ? monitorSet(targets: half, proxies: halfProxies, masks: halfMasks) : nil
+        let coarseTargetEStab = coarseMonitor.map { m in meanEStab(m) { m.targets[$0]! } }
+        let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = halfMasks.map { Self.trainingRegion($0) }
         let fitStart = Date(), startEpoch = state.epochs.count
         var stepsDone = 0
         let stepsPerEpoch = options.framesPerEpoch == 0 ? crops.count : min(crops.count, options.framesPerEpoch)
@@ -155,7 +151,7 @@ final class NICeTrainer {
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
                                  coarse ? " (half res)" : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
             }
-            let (eStab, fidelity) = coarse && halfMonitor != nil ? monitorHalf() : monitor()
+            let (eStab, fidelity) = monitor(coarse ? coarseMonitor ?? full : full)
             var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
                                      loss: total / Double(max(finite, 1)), eStab: eStab.isFinite ? eStab : 1, fidelity: fidelity.isFinite ? fidelity : 0, score: 0,
                                      seconds: Date().timeIntervalSince(start))
@@ -163,7 +159,7 @@ final class NICeTrainer {
                 record.priorTerms = Dictionary(uniqueKeysWithValues: zip(loss.extraNames, extra.map { $0 / Double(max(finite, 1)) }))
             }
             record.score = Self.score(record, proxyEStab: state.proxyEStab,
-                                      targetEStab: coarse ? halfMonitor?.targetEStab ?? state.targetEStab : state.targetEStab)
+                                      targetEStab: coarse ? coarseTargetEStab ?? state.targetEStab : state.targetEStab)
             state.epochs.append(record)
             let previous = state.checkpoint
             state.checkpoint = "epoch-\(record.epoch).safetensors"
@@ -246,27 +242,23 @@ final class NICeTrainer {
         return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp(NICeLoss.boundedLogVariance($0)) })
     }
 
+    /// The monitor frames of these crops (all frames, one size) and the target's flow over each pair.
+    private func monitorSet(targets: [Image8], proxies: [Image8], masks: [Image8]) -> MonitorSet {
+        let pick = { (images: [Image8]) in Dictionary(uniqueKeysWithValues: self.monitorFrames.map { ($0, images[$0]) }) }
+        return MonitorSet(targets: pick(targets), proxies: pick(proxies), masks: pick(masks),
+                          motions: monitorPairs.map { warping.motion(previousTarget: targets[$0.0], target: targets[$0.1]) })
+    }
+
     /// e_stab and masked PSNR to the proxy of the current network on the monitor frames.
-    private func monitor() -> (Double, Double) {
-        monitor(targets: { self.crops.targets[$0] }, proxies: { self.crops.proxies[$0] }, masks: { self.crops.masks[$0] },
-                motions: motions)
-    }
-
-    private func monitorHalf() -> (Double, Double) {
-        let m = halfMonitor!
-        return monitor(targets: { m.targets[$0]! }, proxies: { m.proxies[$0]! }, masks: { m.masks[$0]! }, motions: m.motions)
-    }
-
-    private func monitor(targets: (Int) -> Image8, proxies: (Int) -> Image8, masks: (Int) -> Image8,
-                         motions: [WarpingError.Motion]) -> (Double, Double) {
+    private func monitor(_ set: MonitorSet) -> (Double, Double) {
         var outputs: [Int: Image8] = [:]
         var squared = 0.0, weight = 0.0
         for t in monitorFrames {
-            let target = targets(t)
+            let target = set.targets[t]!
             let (rgb, _) = render(target)
             let image = interleave(rgb, size: target.width)
             outputs[t] = image
-            let mask = masks(t), proxy = proxies(t)
+            let mask = set.masks[t]!, proxy = set.proxies[t]!
             for i in 0..<(mask.width * mask.height) {
                 let m = Double(mask.pixels[i]) / 255
                 guard m > 0 else { continue }
@@ -277,19 +269,16 @@ final class NICeTrainer {
                 weight += 3 * m
             }
         }
-        let eStab = meanEStab(motions: motions, masks: masks) { outputs[$0]! }
+        let eStab = meanEStab(set) { outputs[$0]! }
         let mse = weight > 0 ? squared / weight : 0
         return (eStab, mse > 0 ? 10 * log10(1 / mse) : 99)
     }
 
-    private func meanEStab(_ frames: [Image8]) -> Double {
-        meanEStab(motions: motions, masks: { self.crops.masks[$0] }) { frames[$0] }
-    }
-
-    private func meanEStab(motions: [WarpingError.Motion], masks: (Int) -> Image8, _ frame: (Int) -> Image8) -> Double {
-        let values = zip(monitorPairs, motions).compactMap { pair, motion in
+    /// Mean e_stab over the monitor pairs of the frames `frame` gives, on the set's flow and masks.
+    private func meanEStab(_ set: MonitorSet, _ frame: (Int) -> Image8) -> Double {
+        let values = zip(monitorPairs, set.motions).compactMap { pair, motion in
             warping.error(motion: motion, previousOutput: frame(pair.0), output: frame(pair.1),
-                          mask: masks(pair.0).pixels.map { Float($0) / 255 })
+                          mask: set.masks[pair.0]!.pixels.map { Float($0) / 255 })
         }
         return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }
