@@ -92,6 +92,8 @@ final class NICeTrainer {
     }
 
     var coarseEpochs: Int { Int((Double(options.epochs) * options.coarseFraction).rounded()) }
+    /// The first epoch whose loss is weighted by σ.
+    var uncertaintyStart: Int { Int((Double(coarseEpochs) * options.uncertaintyWarmup).rounded()) }
 
     /// Trains until the stop rule or the epoch cap; `work` holds the checkpoints and state.
     func fit(work: String, fingerprint: String, resume: Bool, progress: ((String) -> Void)?) throws -> TrainingState {
@@ -135,7 +137,7 @@ final class NICeTrainer {
             let start = Date()
             let coarse = epoch < coarseEpochs
             let firstFine = epoch == coarseEpochs
-            loss.uncertainty = options.uncertainty && !(options.uncertaintyWarmup && coarse)
+            loss.uncertainty = options.uncertainty && epoch >= uncertaintyStart
             let order = FrameSchedule.epoch(epoch, steps: stepsPerEpoch, frames: crops.count, seed: options.seed)
             var total = 0.0, finite = 0
             var extra = [Double](repeating: 0, count: loss.extraNames.count)

@@ -57,9 +57,10 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var residual = true
     /// Predict σ and weight the losses by it (false: plain L1, for the ablation bench).
     public var uncertainty = true
-    /// σ enters the loss only in the full-resolution phase: the half-resolution epochs first learn
-    /// the mapping unweighted, so σ cannot explain away consistent but subtle swap detail as noise.
-    public var uncertaintyWarmup = true
+    /// Fraction of the half-resolution epochs trained before σ enters the loss (0…1; 1 = σ only in
+    /// the full-resolution phase): the first epochs learn the mapping unweighted, so σ cannot
+    /// explain away consistent but subtle swap detail as noise.
+    public var uncertaintyWarmup = 1.0
     public var learningRate: Float = 2e-4
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
     public var epochs = 30
@@ -146,6 +147,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check((1...200).contains(albedoComponents), "albedo components must be in 1...200")
         check(framesPerEpoch == 0 || (8...100_000).contains(framesPerEpoch), "frames per epoch must be 0 or in 8...100000")
         check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
+        check((0...1).contains(uncertaintyWarmup), "uncertainty warm-up must be in 0...1")
         check((2...64).contains(monitorPairs), "monitor pairs must be in 2...64")
         check((1...100).contains(patience), "patience must be in 1...100")
         check((0...10).contains(minImprovement), "min improvement must be in 0...10")

@@ -92,8 +92,8 @@ struct RefineCommand: ParsableCommand {
     @Flag(name: .customLong("no-uncertainty"), help: "Plain L1 losses without the predicted sigma (ablation).")
     var noUncertainty = false
 
-    @Flag(name: .customLong("no-uncertainty-warmup"), help: "Weight by σ from the first epoch (default: only in the full-resolution phase).")
-    var noUncertaintyWarmup = false
+    @Option(name: .customLong("uncertainty-warmup"), help: "Fraction of the half-resolution epochs before σ weights the loss (0...1; 0 = from the first epoch, 1 = from the full-resolution phase).")
+    var uncertaintyWarmup = RefineOptions().uncertaintyWarmup
 
     @Flag(name: .customLong("sigma-video"), help: "Also write OUT/sigma.mp4.")
     var sigmaVideo = false
@@ -154,7 +154,7 @@ struct RefineCommand: ParsableCommand {
         o.segmentLength = segmentLength
         o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
         o.uncertainty = !noUncertainty
-        o.uncertaintyWarmup = !noUncertaintyWarmup
+        o.uncertaintyWarmup = uncertaintyWarmup
         o.pixelWeight = pixelWeight
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo

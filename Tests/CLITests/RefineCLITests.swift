@@ -227,5 +227,9 @@ final class RefineCLITests: XCTestCase {
         // Bad options are usage errors.
         let usage = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "-o", dir.file("x"), "--size", "100"])
         XCTAssertEqual(usage.status, 2, usage.stderr)
+        let warmup = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "-o", dir.file("w"),
+                                "--uncertainty-warmup", "1.5"])
+        XCTAssertEqual(warmup.status, 2, warmup.stderr)
+        XCTAssertTrue(warmup.stderr.contains("warm-up"), warmup.stderr)
     }
 }
