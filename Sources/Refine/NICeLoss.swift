@@ -26,6 +26,8 @@ public final class NICeLoss {
     /// Extra terms (the 3D prior's), evaluated after the perceptual ones; their values come last in `terms`.
     public var extraTerms: [RefineLossTerm] = []
     public var extraNames: [String] { extraTerms.flatMap(\.names) }
+    /// Seconds spent in the extra terms so far (the report's time split).
+    public private(set) var extraSeconds = 0.0
 
     let pixelWeight: Float
     let featureWeights: [Float]
@@ -84,7 +86,9 @@ public final class NICeLoss {
             let rgb = Tensor(Shape(1, 3, output.shape.h, output.shape.w), values: Array(output.values[0..<(3 * plane)]))
             let dRGB = Tensor(rgb.shape)
             dRGB.fill(0)
+            let start = DispatchTime.now().uptimeNanoseconds
             for term in extraTerms { result.terms += term.evaluate(rgb: rgb, frame: frame, dRGB: dRGB) }
+            extraSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             for i in 0..<(3 * plane) { gradient.pointer[i] += dRGB.pointer[i] }
             result.total = result.terms.reduce(0, +)
         }

@@ -70,6 +70,13 @@ final class NICeTrainer {
         let motions: [WarpingError.Motion]
     }
     private let warping = WarpingError(preset: .fast)
+    /// Seconds this run spent per part of the fit (network, loss, prior, monitor, checkpoints).
+    private(set) var seconds: [String: Double] = [:]
+    private func timed<T>(_ part: String, _ body: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { seconds[part, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try body()
+    }
 
     init(options: RefineOptions, crops: ClipCrops, identity: PerceptualFeatures?) {
         self.options = options
@@ -153,7 +160,7 @@ final class NICeTrainer {
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
                                  coarse ? " (half res)" : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
             }
-            let (eStab, fidelity) = monitor(coarse ? coarseMonitor ?? full : full)
+            let (eStab, fidelity) = timed("monitor") { monitor(coarse ? coarseMonitor ?? full : full) }
             var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
                                      loss: total / Double(max(finite, 1)), eStab: eStab.isFinite ? eStab : 1, fidelity: fidelity.isFinite ? fidelity : 0, score: 0,
                                      seconds: Date().timeIntervalSince(start))
@@ -165,13 +172,15 @@ final class NICeTrainer {
             state.epochs.append(record)
             let previous = state.checkpoint
             state.checkpoint = "epoch-\(record.epoch).safetensors"
-            try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: work + "/" + state.checkpoint!)
+            try timed("checkpoints") {
+                try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: work + "/" + state.checkpoint!)
+            }
             // Coarse epochs are scored at the resolution they train at: once the fine phase starts,
             // the best is chosen among fine epochs only.
             let bestSoFar = firstFine ? -.infinity : state.bestEpoch.map { state.epochs[$0 - 1].score } ?? -.infinity
             if record.score > bestSoFar {
                 state.bestEpoch = record.epoch
-                try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best)
+                try timed("checkpoints") { try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best) }
             }
             let phase = Array(state.epochs.map(\.score)[(coarse ? 0 : coarseEpochs)...])
             if options.stop == .automatic, !coarse || !fineFollows,
@@ -213,14 +222,21 @@ final class NICeTrainer {
     /// One Adam step on one frame; returns the loss.
     func step(input: Image8, reference: Image8, region: [Float], frame: Int) -> (Float, [Float]) {
         let x = tensor(input), r = tensor(reference)
-        let y = output(x)
+        let y = timed("network") { output(x) }
         let g = Tensor(y.shape)
-        let (value, terms) = loss.evaluate(output: y, reference: r, gradient: g, region: region, frame: frame)
+        let priorBefore = loss.extraSeconds
+        let (value, terms) = timed("loss") { loss.evaluate(output: y, reference: r, gradient: g, region: region, frame: frame) }
+        if loss.extraSeconds > priorBefore {
+            seconds["prior", default: 0] += loss.extraSeconds - priorBefore
+            seconds["loss", default: 0] -= loss.extraSeconds - priorBefore
+        }
         // A non-finite loss (a diverging step) must not reach Adam's moments: skip the step.
         guard value.isFinite, g.values.allSatisfy(\.isFinite) else { return (.nan, terms) }
-        network.parameters.zeroGradients()
-        network.backward(g)
-        adam.update()
+        timed("network") {
+            network.parameters.zeroGradients()
+            network.backward(g)
+            adam.update()
+        }
         return (value, terms)
     }
 

@@ -38,6 +38,9 @@ public struct RefineReport: Codable, Sendable {
         public var proxyEStabCrops: Double
         public var targetEStabCrops: Double
         public var curve: [EpochRecord]
+        /// Seconds of this run's training per part: network (forward, backward, Adam), loss
+        /// (pixel and perceptual features), prior (3D terms), monitor, checkpoints.
+        public var trainingSeconds: [String: Double]?
     }
 
     public var target: String
@@ -146,7 +149,8 @@ public enum RefineJob {
             }
             segmentReports.append(.init(frames: [segment.lowerBound, segment.upperBound - 1], bestEpoch: state.bestEpoch,
                                         stopReason: state.stopReason, proxyEStabCrops: state.proxyEStab,
-                                        targetEStabCrops: state.targetEStab, curve: state.epochs))
+                                        targetEStabCrops: state.targetEStab, curve: state.epochs,
+                                        trainingSeconds: trainer.seconds.mapValues { ($0 * 10).rounded() / 10 }))
             timed("render") {
                 for t in segment {
                     let (rgb, s) = trainer.render(crops.targets[t])

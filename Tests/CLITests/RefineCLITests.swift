@@ -13,6 +13,7 @@ final class RefineCLITests: XCTestCase {
             let bestEpoch: Int?
             let stopReason: String?
             let curve: [Epoch]
+            let trainingSeconds: [String: Double]?
         }
         let frames: Int
         let prior: String
@@ -53,6 +54,10 @@ final class RefineCLITests: XCTestCase {
         }
         let r = try report(out + "/report.json")
         XCTAssertEqual(r.frames, 16)
+        // Where the training time went, by part (without a prior there is no prior part).
+        let parts = try XCTUnwrap(r.segments.first?.trainingSeconds)
+        XCTAssertEqual(Set(parts.keys), ["network", "loss", "monitor", "checkpoints"])
+        XCTAssertGreaterThan(parts["network"]!, 0)
         XCTAssertTrue(r.prior.hasPrefix("none"), r.prior)
         XCTAssertNotNil(r.facesSkipped, "the detector finds no face in a synthetic clip (or the models are absent)")
         XCTAssertLessThan(r.eStabRefined, r.eStabProxy / 3)

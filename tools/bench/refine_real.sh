@@ -26,6 +26,8 @@ print("frames %d at %s, region: %s" % (r["frames"], r["size"], r["region"]))
 print("e_stab proxy %.6g -> refined %.6g; fidelity %.2f dB" % (r["eStabProxy"], r["eStabRefined"], r["fidelity"]))
 for s in r["segments"]:
     print("segment %s: %d epochs, best %s, %s" % (s["frames"], len(s["curve"]), s["bestEpoch"], s["stopReason"]))
+    parts = s.get("trainingSeconds") or {}
+    print("  training: " + ", ".join("%s %.1f s" % kv for kv in sorted(parts.items(), key=lambda kv: -kv[1])))
 total = sum(r["timings"].values())
 for k, v in sorted(r["timings"].items(), key=lambda kv: -kv[1]):
     print("  %-10s %7.1f s  %4.1f %%" % (k, v, 100 * v / total))
