@@ -69,7 +69,8 @@ public struct RefineReport: Codable, Sendable {
     public var facesSkipped: String?
     public var segments: [Segment]
     public var cuts: [Int]
-    /// Seconds per stage.
+    /// Seconds per stage: analysis, crops, prior, training, render (the fitted network over every
+    /// crop), write (paste-back, encoding, masks, preview), scoring, faces.
     public var timings: [String: Double]
     public var options: RefineOptions
 }
@@ -167,7 +168,7 @@ public enum RefineJob {
         }
 
         // Pass 3: paste back at full resolution and encode with the proxy's audio.
-        let outputs = try timed("render") {
+        let outputs = try timed("write") {
             try writeVideos(clip, inputs: inputs, options: options, regions: regions, boxes: boxes, crops: crops,
                             refined: refined.map { $0! }, sigma: sigma.map { $0! }, progress: progress)
         }
