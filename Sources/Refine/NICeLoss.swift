@@ -68,11 +68,12 @@ public final class NICeLoss {
         // The network's fourth channel, bounded: s = B·tanh(raw/B) keeps e^(−s) finite however far
         // a step throws the raw value, with a gradient everywhere.
         let raw = output.pointer + 3 * plane
-        var bounded = (0..<plane).map { Self.boundedLogVariance(raw[$0]) }
+        let limit = logVarianceLimit
+        var bounded = (0..<plane).map { Self.boundedLogVariance(raw[$0], bound: limit) }
         var dBounded = [Float](repeating: 0, count: plane)
         defer {
             for i in 0..<plane {
-                let t = bounded[i] / Self.logVarianceBound
+                let t = bounded[i] / limit
                 gradient.pointer[3 * plane + i] = dBounded[i] * (1 - t * t)
             }
         }
@@ -98,7 +99,12 @@ public final class NICeLoss {
     /// Bound of the log-variance (σ between e^(−3) and e^3 in the loss).
     public static let logVarianceBound: Float = 6
 
-    public static func boundedLogVariance(_ raw: Float) -> Float { logVarianceBound * tanh(raw / logVarianceBound) }
+    public static func boundedLogVariance(_ raw: Float, bound: Float = logVarianceBound) -> Float { bound * tanh(raw / bound) }
+
+    /// The bound in force (0 < limit ≤ `logVarianceBound`): the trainer widens it step by step
+    /// after σ switches on, so the weights e^(−s) — and with them the gradients' scale — grow
+    /// gradually instead of jumping up to e^6-fold while Adam's moments still hold the old scale.
+    public var logVarianceLimit: Float = logVarianceBound
 
     private func terms(output: Tensor, reference: Tensor, gradient: Tensor, region: [Float]?,
                        s: UnsafeMutablePointer<Float>, ds: UnsafeMutablePointer<Float>) -> (total: Float, terms: [Float]) {

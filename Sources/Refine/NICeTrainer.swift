@@ -102,6 +102,7 @@ final class NICeTrainer {
     /// The first epoch whose loss is weighted by σ.
     var uncertaintyStart: Int { Int((Double(coarseEpochs) * options.uncertaintyWarmup).rounded()) }
 
+
     /// Trains until the stop rule or the epoch cap; `work` holds the checkpoints and state.
     func fit(work: String, fingerprint: String, resume: Bool, progress: ((String) -> Void)?) throws -> TrainingState {
         let statePath = work + "/state.json", best = work + "/best.safetensors"
@@ -149,6 +150,8 @@ final class NICeTrainer {
             var total = 0.0, finite = 0
             var extra = [Double](repeating: 0, count: loss.extraNames.count)
             for (k, t) in order.enumerated() {
+                loss.logVarianceLimit = UncertaintyRamp.limit(epoch: epoch, step: k, stepsPerEpoch: stepsPerEpoch, start: uncertaintyStart,
+                                                              epochs: options.uncertaintyRamp)
                 let (value, terms) = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
                                           region: coarse ? halfRegions[t] : regions[t], frame: t)
                 if value.isFinite {
@@ -353,6 +356,20 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// How σ's range opens once it enters the loss (`RefineOptions.uncertaintyRamp`).
+public enum UncertaintyRamp {
+    /// The log-variance bound at step `step` of epoch `epoch`: linear from 1/n of the full bound
+    /// at σ's first step (epoch `start`, step 0) to the full bound at its n-th, n = `epochs` ×
+    /// `stepsPerEpoch`; the full bound with no ramp. A function of the step, so a resumed fit
+    /// repeats it.
+    public static func limit(epoch: Int, step: Int, stepsPerEpoch: Int, start: Int, epochs: Double) -> Float {
+        let ramp = epochs * Double(stepsPerEpoch)
+        let done = Double((epoch - start) * stepsPerEpoch + step + 1)
+        guard ramp > 0, done < ramp else { return NICeLoss.logVarianceBound }
+        return NICeLoss.logVarianceBound * Float(max(done, 1) / ramp)
     }
 }
 

@@ -61,6 +61,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// the full-resolution phase): the first epochs learn the mapping unweighted, so σ cannot
     /// explain away consistent but subtle swap detail as noise.
     public var uncertaintyWarmup = 1.0
+    /// Epochs over which σ's range opens after it switches on (0…10; 0 = at once).
+    public var uncertaintyRamp = 0.0
     public var learningRate: Float = 2e-4
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
     public var epochs = 30
@@ -148,6 +150,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(framesPerEpoch == 0 || (8...100_000).contains(framesPerEpoch), "frames per epoch must be 0 or in 8...100000")
         check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
         check((0...1).contains(uncertaintyWarmup), "uncertainty warm-up must be in 0...1")
+        check((0...10).contains(uncertaintyRamp), "uncertainty ramp must be in 0...10 epochs")
         check((2...64).contains(monitorPairs), "monitor pairs must be in 2...64")
         check((1...100).contains(patience), "patience must be in 1...100")
         check((0...10).contains(minImprovement), "min improvement must be in 0...10")

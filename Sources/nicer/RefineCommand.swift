@@ -95,6 +95,9 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("uncertainty-warmup"), help: "Fraction of the half-resolution epochs before σ weights the loss (0...1; 0 = from the first epoch, 1 = from the full-resolution phase).")
     var uncertaintyWarmup = RefineOptions().uncertaintyWarmup
 
+    @Option(name: .customLong("uncertainty-ramp"), help: "Epochs over which σ's range opens once it switches on (0...10; 0 = at once).")
+    var uncertaintyRamp = RefineOptions().uncertaintyRamp
+
     @Flag(name: .customLong("sigma-video"), help: "Also write OUT/sigma.mp4.")
     var sigmaVideo = false
 
@@ -155,6 +158,7 @@ struct RefineCommand: ParsableCommand {
         o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
         o.uncertainty = !noUncertainty
         o.uncertaintyWarmup = uncertaintyWarmup
+        o.uncertaintyRamp = uncertaintyRamp
         o.pixelWeight = pixelWeight
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo

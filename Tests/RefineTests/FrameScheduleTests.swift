@@ -54,4 +54,18 @@ final class PlateauTests: XCTestCase {
         XCTAssertFalse(Plateau.reached([5], patience: 1, delta: 0))
         XCTAssertTrue(Plateau.reached([5, 4], patience: 1, delta: 0))
     }
+
+    /// σ's range opens linearly over the ramp's steps from its first σ step, then stays full.
+    func testUncertaintyRampOpensLinearlyFromTheSwitch() {
+        let full = NICeLoss.logVarianceBound
+        let limit = { (epoch: Int, step: Int) in UncertaintyRamp.limit(epoch: epoch, step: step, stepsPerEpoch: 64, start: 18, epochs: 2) }
+        XCTAssertEqual(limit(18, 0), full / 128, accuracy: 1e-6)
+        XCTAssertEqual(limit(18, 63), full / 2, accuracy: 1e-6)
+        XCTAssertEqual(limit(19, 62), full * 127 / 128, accuracy: 1e-6)
+        XCTAssertEqual(limit(19, 63), full)
+        XCTAssertEqual(limit(25, 10), full)
+        let opening = (18..<20).flatMap { e in (0..<64).map { limit(e, $0) } }
+        XCTAssertEqual(opening, opening.sorted(), "never narrows")
+        XCTAssertEqual(UncertaintyRamp.limit(epoch: 18, step: 0, stepsPerEpoch: 64, start: 18, epochs: 0), full, "no ramp")
+    }
 }
