@@ -102,7 +102,6 @@ final class NICeTrainer {
     /// The first epoch whose loss is weighted by σ.
     var uncertaintyStart: Int { Int((Double(coarseEpochs) * options.uncertaintyWarmup).rounded()) }
 
-
     /// Trains until the stop rule or the epoch cap; `work` holds the checkpoints and state.
     func fit(work: String, fingerprint: String, resume: Bool, progress: ((String) -> Void)?) throws -> TrainingState {
         let statePath = work + "/state.json", best = work + "/best.safetensors"
@@ -229,9 +228,10 @@ final class NICeTrainer {
         let g = Tensor(y.shape)
         let priorBefore = loss.extraSeconds
         let (value, terms) = timed("loss") { loss.evaluate(output: y, reference: r, gradient: g, region: region, frame: frame) }
-        if loss.extraSeconds > priorBefore {
-            seconds["prior", default: 0] += loss.extraSeconds - priorBefore
-            seconds["loss", default: 0] -= loss.extraSeconds - priorBefore
+        let prior = loss.extraSeconds - priorBefore
+        if prior > 0 {  // the 3D terms run inside the loss: count them apart
+            seconds["prior", default: 0] += prior
+            seconds["loss", default: 0] -= prior
         }
         // A non-finite loss (a diverging step) must not reach Adam's moments: skip the step.
         guard value.isFinite, g.values.allSatisfy(\.isFinite) else { return (.nan, terms) }
