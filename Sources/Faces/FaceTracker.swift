@@ -61,7 +61,7 @@ public final class FaceTracker {
                 return remember(observe(frame, box: chosen.landmarkBox, detected: true, confidence: chosen.confidence))
             }
         }
-        guard let previous = last, followed < options.maxFollow else { return remember(nil) }
+        guard last != nil, followed < options.maxFollow else { return remember(nil) }
         followed += 1
         return remember(observe(frame, box: followBox, detected: false, confidence: nil))
     }

@@ -54,8 +54,8 @@ public final class VGGFeatures: PerceptualFeatures {
         }
         network.parameters.allocate()
         for (conv, w, b) in loaded {
-            network.parameters.value(network.parameters.entry(conv.name + ".weight")!).update(fromContentsOf: w.values)
-            network.parameters.value(network.parameters.entry(conv.name + ".bias")!).update(fromContentsOf: b.values)
+            _ = network.parameters.value(network.parameters.entry(conv.name + ".weight")!).update(fromContentsOf: w.values)
+            _ = network.parameters.value(network.parameters.entry(conv.name + ".bias")!).update(fromContentsOf: b.values)
         }
     }
 

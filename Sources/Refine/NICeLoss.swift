@@ -1,6 +1,5 @@
-public import Faces
 import Foundation
-import NeuralNet
+public import NeuralNet
 public import Tensor
 
 /// NICe's training loss on one frame, with its gradient. The network predicts RGB X_o and a
