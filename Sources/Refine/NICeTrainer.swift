@@ -199,6 +199,11 @@ final class NICeTrainer {
                              state.bestEpoch == record.epoch ? " (best)" : ""))
         }
         try Checkpoint.load(best, into: network.parameters, optimizer: nil, architecture: architecture)
+        // σ is drawn with the bound the best weights trained under (narrower while a ramp opens).
+        if let bestEpoch = state.bestEpoch {
+            loss.logVarianceLimit = UncertaintyRamp.limit(epoch: bestEpoch - 1, step: stepsPerEpoch - 1, stepsPerEpoch: stepsPerEpoch,
+                                                          start: uncertaintyStart, epochs: options.uncertaintyRamp)
+        }
         return state
     }
 
@@ -260,7 +265,8 @@ final class NICeTrainer {
         let y = output(tensor(input))
         let plane = input.width * input.height
         let values = y.values
-        return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp(NICeLoss.boundedLogVariance($0)) })
+        let bound = loss.logVarianceLimit
+        return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp(NICeLoss.boundedLogVariance($0, bound: bound)) })
     }
 
     /// The monitor frames of these crops (all frames, one size) and the target's flow over each pair.

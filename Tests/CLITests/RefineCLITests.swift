@@ -115,6 +115,28 @@ final class RefineCLITests: XCTestCase {
         XCTAssertGreaterThan(mean("mouth"), 1.15 * mean("clean"), "sigma: collapsed mouths \(mean("mouth")), clean face \(mean("clean"))")
     }
 
+    /// A fit that ends while σ's range is still opening (`--uncertainty-ramp`) draws σ with the
+    /// bound its best epoch trained under: σ² ≥ e^(−L) everywhere, L = 6 · (epochs with σ) / ramp.
+    func testSigmaVideoUsesTheRampsBoundAtTheBestEpoch() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, seed: 2, frames: 16, faults: "none,blocks=0.4,mouth=0.5")
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "10", "--fixed-epochs", "--learning-rate", "1e-3", "--sigma-video", "--features", "pixel",
+                             "--uncertainty-ramp", "10"] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        // 6 half-resolution epochs (σ off), then σ's bound opens by a tenth of 6 per epoch.
+        let best = try XCTUnwrap(report(out + "/report.json").segments.first?.bestEpoch)
+        XCTAssertGreaterThan(best, 6)
+        let bound = 6 * Double(best - 6) / 10
+        // σ's frames show min(4σ², 1) as gray; H.264 at CRF 18 moves a level by a few steps.
+        let floor = 255 * min(1, 4 * exp(-bound)) - 6
+        let reader = try VideoReader(path: out + "/sigma.mp4")
+        var darkest = 255.0
+        while let frame = try reader.nextFrame() { darkest = min(darkest, Double(frame.pixels.min()!)) }
+        XCTAssertGreaterThanOrEqual(darkest, floor, "σ below e^(−\(bound)) (best epoch \(best))")
+    }
+
     /// Kill during training, then --resume: no more than one epoch is redone and the curve
     /// continues exactly as an uninterrupted run's.
     func testResumeAfterKillFinishesLikeAnUninterruptedRun() throws {
