@@ -61,8 +61,10 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// the full-resolution phase): the first epochs learn the mapping unweighted, so σ cannot
     /// explain away consistent but subtle swap detail as noise.
     public var uncertaintyWarmup = 1.0
-    /// Epochs over which σ's range opens after it switches on (0…10; 0 = at once).
-    public var uncertaintyRamp = 0.0
+    /// Epochs over which σ's range opens after it switches on (0…10; 0 = at once). 2: opened at
+    /// once, the gradients' scale jumps while Adam's moments lag, and the first full-resolution
+    /// epochs collapse (README, "Refine benchmarks": up to 10 dB lost on a real pair).
+    public var uncertaintyRamp = 2.0
     public var learningRate: Float = 2e-4
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
     public var epochs = 30
