@@ -101,6 +101,11 @@ final class NICeTrainer {
     var coarseEpochs: Int { Int((Double(options.epochs) * options.coarseFraction).rounded()) }
     /// The first epoch whose loss is weighted by σ.
     var uncertaintyStart: Int { Int((Double(coarseEpochs) * options.uncertaintyWarmup).rounded()) }
+    var stepsPerEpoch: Int { options.framesPerEpoch == 0 ? crops.count : min(crops.count, options.framesPerEpoch) }
+    /// σ's log-variance bound at step `step` of epoch `epoch` (`UncertaintyRamp`).
+    func logVarianceLimit(epoch: Int, step: Int) -> Float {
+        UncertaintyRamp.limit(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, start: uncertaintyStart, epochs: options.uncertaintyRamp)
+    }
 
     /// Trains until the stop rule or the epoch cap; `work` holds the checkpoints and state.
     func fit(work: String, fingerprint: String, resume: Bool, progress: ((String) -> Void)?) throws -> TrainingState {
@@ -127,7 +132,6 @@ final class NICeTrainer {
         let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = halfMasks.map { Self.trainingRegion($0) }
         let fitStart = Date(), startEpoch = state.epochs.count
         var stepsDone = 0
-        let stepsPerEpoch = options.framesPerEpoch == 0 ? crops.count : min(crops.count, options.framesPerEpoch)
         // Remaining time at the cap: fine steps cost about 4× coarse ones (4× the pixels).
         func eta(_ epoch: Int) -> Double {
             guard stepsDone > 0 else { return 0 }
@@ -149,8 +153,7 @@ final class NICeTrainer {
             var total = 0.0, finite = 0
             var extra = [Double](repeating: 0, count: loss.extraNames.count)
             for (k, t) in order.enumerated() {
-                loss.logVarianceLimit = UncertaintyRamp.limit(epoch: epoch, step: k, stepsPerEpoch: stepsPerEpoch, start: uncertaintyStart,
-                                                              epochs: options.uncertaintyRamp)
+                loss.logVarianceLimit = logVarianceLimit(epoch: epoch, step: k)
                 let (value, terms) = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
                                           region: coarse ? halfRegions[t] : regions[t], frame: t)
                 if value.isFinite {
@@ -200,10 +203,7 @@ final class NICeTrainer {
         }
         try Checkpoint.load(best, into: network.parameters, optimizer: nil, architecture: architecture)
         // σ is drawn with the bound the best weights trained under (narrower while a ramp opens).
-        if let bestEpoch = state.bestEpoch {
-            loss.logVarianceLimit = UncertaintyRamp.limit(epoch: bestEpoch - 1, step: stepsPerEpoch - 1, stepsPerEpoch: stepsPerEpoch,
-                                                          start: uncertaintyStart, epochs: options.uncertaintyRamp)
-        }
+        if let bestEpoch = state.bestEpoch { loss.logVarianceLimit = logVarianceLimit(epoch: bestEpoch - 1, step: stepsPerEpoch - 1) }
         return state
     }
 
