@@ -54,7 +54,10 @@ final class PlateauTests: XCTestCase {
         XCTAssertFalse(Plateau.reached([5], patience: 1, delta: 0))
         XCTAssertTrue(Plateau.reached([5, 4], patience: 1, delta: 0))
     }
+}
 
+/// Training schedules are functions of the step, so a resumed fit repeats them.
+final class TrainingScheduleTests: XCTestCase {
     /// σ's range opens linearly over the ramp's steps from its first σ step, then stays full.
     func testUncertaintyRampOpensLinearlyFromTheSwitch() {
         let full = NICeLoss.logVarianceBound
