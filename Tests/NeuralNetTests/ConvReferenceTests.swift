@@ -8,11 +8,15 @@ final class ConvReferenceTests: XCTestCase {
     func testFastConvEqualsNaiveConvOnRandomShapes() {
         var rng = TestRandom(seed: 21)
         func pick(_ values: [Int]) -> Int { values[Int((rng.next() + 1) / 2 * Float(values.count)) % values.count] }
+        // Backward takes one of two routes for dX: stride 1 with p ≤ k − 1 is a convolution of dY
+        // with the flipped weights; anything else is Wᵀ·dY folded back by col2im. Both must be hit.
+        var byConvolution = 0, byCol2im = 0
         for trial in 0..<24 {
             let k = pick([1, 2, 3, 5]), s = pick([1, 2]), p = pick([0, 1, 2])
             let cin = pick([1, 3, 4, 7]), cout = pick([1, 2, 5, 8])
             let h = pick([5, 8, 9, 13]), w = pick([4, 7, 11, 16]), n = pick([1, 2])
             guard h + 2 * p >= k, w + 2 * p >= k else { continue }
+            if s == 1 && p <= k - 1 && !(k == 1 && p == 0) { byConvolution += 1 } else if !(k == 1 && s == 1 && p == 0) { byCol2im += 1 }
             let params = Parameters()
             let conv = Conv2d("c", cin, cout, kernel: k, stride: s, padding: p, parameters: params, workspace: Workspace())
             // Odd trials fold the image in blocks of rows (one to a few rows per im2col block).
@@ -41,6 +45,8 @@ final class ConvReferenceTests: XCTestCase {
             XCTAssertNil(mismatch(Array(grads[0..<weights]), back.dw, tolerance: 1e-5), "dw " + label)
             XCTAssertNil(mismatch(Array(grads[weights...]), back.db, tolerance: 1e-5), "db " + label)
         }
+        XCTAssertGreaterThanOrEqual(byConvolution, 4, "trials through the flipped-weight input gradient")
+        XCTAssertGreaterThanOrEqual(byCol2im, 4, "trials through the col2im input gradient")
     }
 
     func testParameterGradientsAccumulateAcrossCalls() {
