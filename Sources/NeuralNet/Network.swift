@@ -20,6 +20,8 @@ public final class Network {
     /// When set, forward and backward add each layer's wall time (seconds) under its kind
     /// ("Conv2d forward", …), to show where a step's time goes.
     public var profile: [String: Double]?
+    /// Profile keys name each layer too ("Conv2d forward dec0.up"): which of one kind is slow.
+    public var profilesEachLayer = false
 
     private var values: [Tensor?] = []
     private var gradients: [Tensor?] = []
@@ -128,7 +130,7 @@ public final class Network {
     }
 
     private func record(_ layer: Layer, _ phase: String, since start: UInt64) {
-        let key = "\(type(of: layer)) \(phase)"
+        let key = profilesEachLayer ? "\(type(of: layer)) \(phase) \(layer.name)" : "\(type(of: layer)) \(phase)"
         profile?[key, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 

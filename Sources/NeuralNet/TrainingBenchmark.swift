@@ -19,7 +19,8 @@ public struct TrainingBenchmark {
         public var sgemmGFLOPPerSecond: Double
         /// Conv layers' own GFLOP/s (from their measured time) ÷ the sgemm rate.
         public var convEfficiency: Double
-        /// Seconds per step by layer kind and phase (median step's run is not singled out: mean over timed steps).
+        /// Seconds per step by layer kind and phase, and by layer name with `byLayer` (median step's
+        /// run is not singled out: mean over timed steps).
         public var breakdown: [String: Double]
         /// Bytes: parameters + Adam moments + gradients, and activations kept for backward.
         public var modelStateBytes: Int
@@ -31,6 +32,7 @@ public struct TrainingBenchmark {
     public var size: Int
     public var steps: Int
     public var warmup: Int = 2
+    public var byLayer = false
     public var config: UNetConfig
 
     public init(size: Int, steps: Int, config: UNetConfig) {
@@ -65,6 +67,7 @@ public struct TrainingBenchmark {
         }
         for _ in 0..<warmup { step() }
         net.profile = [:]
+        net.profilesEachLayer = byLayer
         var times: [Double] = []
         for _ in 0..<steps {
             let start = DispatchTime.now().uptimeNanoseconds

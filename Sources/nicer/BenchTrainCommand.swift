@@ -29,6 +29,9 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Write the final training state here (safetensors), e.g. to check it loads in PyTorch.")
     var checkpoint: String?
 
+    @Flag(help: "Break the time down by layer (\"Conv2d backward dec0.up\"), not only by kind.")
+    var byLayer = false
+
     @Flag(help: "Print JSON reports, one per line.")
     var json = false
 
@@ -49,7 +52,9 @@ struct BenchTrainCommand: ParsableCommand {
                                 upsampling: UNetConfig.Upsampling(rawValue: upsampling)!)
         if !json { print("backend: \(Gemm.backend), \(Gemm.threads) thread(s)") }
         for s in size {
-            let report = try TrainingBenchmark(size: s, steps: steps, config: config).run(checkpoint: checkpoint)
+            var benchmark = TrainingBenchmark(size: s, steps: steps, config: config)
+            benchmark.byLayer = byLayer
+            let report = try benchmark.run(checkpoint: checkpoint)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]

@@ -75,4 +75,17 @@ final class ProbeCLITests: XCTestCase {
             XCTAssertTrue(help.stdout.contains(command), "help does not list \(command)")
         }
     }
+
+    /// `bench train --by-layer` names each layer in the breakdown; without it, only kinds.
+    func testBenchTrainBreaksTimeDownByLayer() throws {
+        let arguments = ["bench", "train", "--size", "16", "--steps", "1", "--levels", "2", "--base", "4"]
+        let byKind = try nicer(arguments)
+        XCTAssertEqual(byKind.status, 0, byKind.stderr)
+        XCTAssertTrue(byKind.stdout.contains("Conv2d forward"), byKind.stdout)
+        XCTAssertFalse(byKind.stdout.contains("enc0.conv1"), byKind.stdout)
+        let byLayer = try nicer(arguments + ["--by-layer"])
+        XCTAssertEqual(byLayer.status, 0, byLayer.stderr)
+        XCTAssertTrue(byLayer.stdout.contains("Conv2d forward enc0.conv1"), byLayer.stdout)
+        XCTAssertTrue(byLayer.stdout.contains("Conv2d backward out"), byLayer.stdout)
+    }
 }
