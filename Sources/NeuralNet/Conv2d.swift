@@ -120,6 +120,8 @@ public final class Conv2d: Layer {
             }
             let dxByConvolution = dx != nil && backwardIsConvolution
             if dxByConvolution { inputGradientByConvolution(dyn, weight: weight, into: dx!.sample(n)) } else { dx?.sample(n).fill(0) }
+            // What is left per block of rows: dW, and dX where it was not a convolution.
+            guard computesParameterGradients || (dx != nil && !dxByConvolution) else { continue }
             for rows in tiles(outH: dOutput.shape.h, outW: dOutput.shape.w) {
                 let width = rows.count * dOutput.shape.w
                 let dyTile = dyn.pointer + rows.lowerBound * dOutput.shape.w

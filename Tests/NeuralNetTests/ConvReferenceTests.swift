@@ -16,7 +16,8 @@ final class ConvReferenceTests: XCTestCase {
             let cin = pick([1, 3, 4, 7]), cout = pick([1, 2, 5, 8])
             let h = pick([5, 8, 9, 13]), w = pick([4, 7, 11, 16]), n = pick([1, 2])
             guard h + 2 * p >= k, w + 2 * p >= k else { continue }
-            if s == 1 && p <= k - 1 && !(k == 1 && p == 0) { byConvolution += 1 } else if !(k == 1 && s == 1 && p == 0) { byCol2im += 1 }
+            let pointwise = k == 1 && s == 1 && p == 0
+            if s == 1 && p <= k - 1 && !pointwise { byConvolution += 1 } else if !pointwise { byCol2im += 1 }
             let params = Parameters()
             let conv = Conv2d("c", cin, cout, kernel: k, stride: s, padding: p, parameters: params, workspace: Workspace())
             // Odd trials fold the image in blocks of rows (one to a few rows per im2col block).

@@ -27,7 +27,9 @@ final class LayerGradientTests: XCTestCase {
 
     /// A frozen conv (perceptual features) gives the same input gradient and touches no parameter gradient.
     func testFrozenConvolutionPassesOnlyTheInputGradient() {
-        for (k, s, p) in [(3, 2, 0), (1, 1, 0)] {
+        // Stride 2 (col2im route), 1×1 (plain GEMM) and stride 1 padded (the flipped-kernel route,
+        // where a frozen layer has no per-block work left).
+        for (k, s, p) in [(3, 2, 0), (1, 1, 0), (3, 1, 1)] {
             let check = convCheck(3, 4, k: k, stride: s, padding: p, input: Shape(1, 3, 7, 6))
             let conv = check.layer as! Conv2d, x = check.inputs[0]
             let y = conv.forward([x])
