@@ -99,6 +99,8 @@ public final class Conv2d: Layer {
         let dWeight = parameters.gradients.pointer + weightOffset
         let dBias = parameters.gradients.pointer + biasOffset
         let dx = computesInputGradient ? dInput.get(x.shape) : nil
+        let dxByConvolution = dx != nil && backwardIsConvolution && !isPointwise
+        if dxByConvolution { flipWeights(weight) }
         for n in 0..<x.shape.n {
             let xn = x.sample(n), dyn = dOutput.sample(n)
             for co in 0..<outChannels where computesParameterGradients {
@@ -118,8 +120,7 @@ public final class Conv2d: Layer {
                 }
                 continue
             }
-            let dxByConvolution = dx != nil && backwardIsConvolution
-            if dxByConvolution { inputGradientByConvolution(dyn, weight: weight, into: dx!.sample(n)) } else { dx?.sample(n).fill(0) }
+            if dxByConvolution { inputGradientByConvolution(dyn, into: dx!.sample(n)) } else { dx?.sample(n).fill(0) }
             // What is left per block of rows: dW, and dX where it was not a convolution.
             guard computesParameterGradients || (dx != nil && !dxByConvolution) else { continue }
             for rows in tiles(outH: dOutput.shape.h, outW: dOutput.shape.w) {
@@ -146,17 +147,12 @@ public final class Conv2d: Layer {
     /// k − 1 − p (the "full" correlation), as im2col of dY + one GEMM per block of input rows.
     /// The same arithmetic as Wᵀ·dY + col2im, but its GEMM has K = Cout·k² instead of Cout and
     /// nothing is scattered back (col2im's k² strided adds per value): conv backward −5 % (README).
-    private func inputGradientByConvolution(_ dy: Tensor, weight: UnsafePointer<Float>, into dx: Tensor) {
-        let k2 = kernel * kernel, rows = outChannels * k2
-        if flippedWeights.count != inChannels * rows { flippedWeights = [Float](repeating: 0, count: inChannels * rows) }
-        for co in 0..<outChannels {
-            for ci in 0..<inChannels {
-                let from = (co * inChannels + ci) * k2, to = ci * rows + co * k2
-                for t in 0..<k2 { flippedWeights[to + t] = weight[from + k2 - 1 - t] }
-            }
-        }
+    /// `flippedWeights` must hold W' (`flipWeights`, once per backward).
+    private func inputGradientByConvolution(_ dy: Tensor, into dx: Tensor) {
+        let rows = outChannels * kernel * kernel
         let g = ConvGeometry(kernel: kernel, stride: 1, padding: kernel - 1 - padding)
         let h = dx.shape.h, w = dx.shape.w
+        precondition(flippedWeights.count == inChannels * rows, "\(name): flipped weights not prepared")
         flippedWeights.withUnsafeBufferPointer { flipped in
             for block in tiles(outH: h, outW: w, columnRows: rows) {
                 let width = block.count * w
@@ -164,6 +160,18 @@ public final class Conv2d: Layer {
                 im2col(dy, geometry: g, rows: block, outW: w, into: columns)
                 Gemm.multiply(m: inChannels, n: width, k: rows, a: flipped.baseAddress!, b: columns,
                               c: dx.pointer + block.lowerBound * w, ldc: h * w)
+            }
+        }
+    }
+
+    /// W'[ci, co, ky, kx] = W[co, ci, k−1−ky, k−1−kx], laid out [Cin, Cout·k²] for the GEMM above.
+    private func flipWeights(_ weight: UnsafePointer<Float>) {
+        let k2 = kernel * kernel, rows = outChannels * k2
+        if flippedWeights.count != inChannels * rows { flippedWeights = [Float](repeating: 0, count: inChannels * rows) }
+        for co in 0..<outChannels {
+            for ci in 0..<inChannels {
+                let from = (co * inChannels + ci) * k2, to = ci * rows + co * k2
+                for t in 0..<k2 { flippedWeights[to + t] = weight[from + k2 - 1 - t] }
             }
         }
     }
