@@ -10,6 +10,10 @@ public struct FaceObservation: Codable, Equatable, Sendable {
     public var confidence: Float?
     /// dlib's 68 points, exactly as the predictor gives them.
     public var landmarks: [Landmark]
+
+    public init(box: FaceBox, detected: Bool, confidence: Float?, landmarks: [Landmark]) {
+        (self.box, self.detected, self.confidence, self.landmarks) = (box, detected, confidence, landmarks)
+    }
 }
 
 public struct FaceTrackerOptions: Codable, Equatable, Sendable {

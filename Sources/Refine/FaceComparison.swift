@@ -33,10 +33,14 @@ public enum FaceComparison {
     /// compare identities between, e.g. ("refined", "proxy"). `targetFaces`: the target's faces
     /// as a tracker already followed them, one per frame (refine's analysis), so they are not
     /// tracked again; nil tracks the target here. `detector` and `landmarks68`: those models
-    /// already loaded (else loaded from `models`).
+    /// already loaded (else loaded from `models`). `placement`: the target's 68 landmarks per frame
+    /// from a file (faces the detector cannot find, e.g. synthetic ones; nil where a frame has
+    /// none): they stand for the tracker, and every video's identity chip is placed by them. `photoLandmarks`: the identity
+    /// photos' 68 landmarks, one per photo, instead of detecting their faces.
     public static func run(target: String, videos: [(name: String, path: String)], identityPhotos: [String] = [],
                            versus: [(String, String)] = [], models: FaceModels, detector loadedDetector: FaceDetector? = nil,
                            landmarks68: ShapePredictor? = nil, targetFaces: [FaceObservation?]? = nil,
+                           placement: [[SIMD2<Double>]?]? = nil, photoLandmarks: [[SIMD2<Double>]]? = nil,
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
         let detector = try loadedDetector ?? FaceDetector(path: models.detector)
         // One 68-point model (~100 MB to parse) serves the tracker and the videos: predict is pure.
@@ -44,7 +48,11 @@ public enum FaceComparison {
         let tracker = FaceTracker(detector: detector, landmarks68: predictor68)
         let predictor5 = try ShapePredictor(path: models.landmarks5)
         let identity = try FaceIdentity(path: models.identity)
-        let photos = try identityPhotos.map { try photoDescriptor($0, detector: detector, predictor5: predictor5, identity: identity) }
+        let photos = try identityPhotos.enumerated().map { k, path in
+            guard let given = photoLandmarks?[k] else { return try photoDescriptor(path, detector: detector, predictor5: predictor5, identity: identity) }
+            return identity.descriptor(FaceChip(landmarks: landmarkPoints(given)).extract(from: try readPhoto(path)))
+        }
+        let placed = placement.map { $0.map { $0.map(observation) } }
 
         let info = try VideoInfo.probe(path: target)
         let targetReader = try VideoReader(path: target)
@@ -56,13 +64,17 @@ public enum FaceComparison {
             let others = try readers.map { try $0.nextFrame() }
             frames += 1
             progress?("faces", frames, info.frameCount)
-            let tracked = targetFaces.map { frames <= $0.count ? $0[frames - 1] : nil } ?? tracker.next(frame)
+            let known = placed ?? targetFaces
+            let tracked = known.map { frames <= $0.count ? $0[frames - 1] : nil } ?? tracker.next(frame)
             guard let face = tracked else { continue }
             guard others.allSatisfy({ $0 != nil }) else { break }
-            targetPoints.append(face.landmarks)
+            // Given landmarks place the face; its points are predicted like every video's, so
+            // the openings are compared like with like.
+            targetPoints.append(placed != nil ? predictor68.predict(frame, box: face.box) : face.landmarks)
             for (k, image) in others.enumerated() {
                 points[k].append(predictor68.predict(image!, box: face.box))
-                descriptors[k].append(identity.descriptor(FaceChip(landmarks: predictor5.predict(image!, box: face.box)).extract(from: image!)))
+                let chip = placed != nil ? FaceChip(landmarks: face.landmarks) : FaceChip(landmarks: predictor5.predict(image!, box: face.box))
+                descriptors[k].append(identity.descriptor(chip.extract(from: image!)))
             }
         }
         guard !targetPoints.isEmpty else { throw PipelineError("no face found in \(target) (the detector finds faces of about 80 pixels and up)") }
@@ -95,9 +107,27 @@ public enum FaceComparison {
         return descriptors.reduce(0.0) { $0 + Double(FaceIdentity.cosine($1, mean)) } / Double(descriptors.count)
     }
 
-    /// A photo (any image FFmpeg reads) and its largest detected face.
-    static func largestFace(inPhoto path: String, detector: FaceDetector) throws -> (Image8, FaceDetection) {
+    /// A photo (any image FFmpeg reads: PNG, JPEG, …).
+    static func readPhoto(_ path: String) throws -> Image8 {
         guard let image = try VideoReader(path: path).nextFrame() else { throw PipelineError("\(path): no image in the file") }
+        return image
+    }
+
+    /// Landmarks given in a file as the tracker would report them: the points (rounded to pixels,
+    /// as dlib's are) in their bounding box.
+    static func observation(_ points: [SIMD2<Double>]) -> FaceObservation {
+        let xs = points.map(\.x), ys = points.map(\.y)
+        let box = FaceBox(left: Int(xs.min()!.rounded()), top: Int(ys.min()!.rounded()), right: Int(xs.max()!.rounded()), bottom: Int(ys.max()!.rounded()))
+        return FaceObservation(box: box, detected: false, confidence: nil, landmarks: landmarkPoints(points))
+    }
+
+    static func landmarkPoints(_ points: [SIMD2<Double>]) -> [Landmark] {
+        points.map { Landmark(x: Int($0.x.rounded()), y: Int($0.y.rounded())) }
+    }
+
+    /// A photo and its largest detected face.
+    static func largestFace(inPhoto path: String, detector: FaceDetector) throws -> (Image8, FaceDetection) {
+        let image = try readPhoto(path)
         guard let face = detector.detect(image).max(by: { $0.box.right - $0.box.left < $1.box.right - $1.box.left }) else {
             throw PipelineError("\(path): no face found in the identity photo")
         }

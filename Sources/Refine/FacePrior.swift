@@ -65,7 +65,7 @@ struct FacePrior {
     /// Builds the prior from the region's landmarks. Without landmarks (mask or swap regions) no
     /// prior can run; the description says so.
     static func make(options: RefineOptions, flame: FLAMEFiles?, regions: FaceRegions, boxes: [CropBox], identityPhotos: [String],
-                     models: LoadedFaceModels?, progress: (String) -> Void) throws -> FacePrior {
+                     photoLandmarks: [[SIMD2<Double>]]?, models: LoadedFaceModels?, progress: (String) -> Void) throws -> FacePrior {
         guard options.prior != .none, options.albedoWeight > 0 || options.detailWeight > 0 || options.shapeWeight > 0 else {
             return FacePrior(description: "none (turned off)", surfaces: [])
         }
@@ -76,7 +76,9 @@ struct FacePrior {
         func toCrop(_ p: [SIMD2<Double>], _ box: CropBox) -> [SIMD2<Double>] {
             p.map { ($0 + 0.5 - SIMD2(box.x - box.side / 2, box.y - box.side / 2)) / box.side }
         }
-        let photos = try identityPhotos.map { try photoLandmarks($0, models: models, margin: options.margin) }
+        let photos = try identityPhotos.indices.map { k in
+            try photoFace(identityPhotos[k], given: photoLandmarks?[k], models: models, margin: options.margin)
+        }
         if let flame {
             let (model, embedding, flamePath) = (flame.model, flame.embedding, flame.path)
             progress("fitting FLAME to \(regions.landmarks.count) frames")
@@ -116,11 +118,17 @@ struct FacePrior {
         return prior
     }
 
-    /// The largest face of an identity photo: its 68 landmarks and a crop box like the clip's
-    /// (the same margin, so detail is compared at the same scale).
-    static func photoLandmarks(_ path: String, models: LoadedFaceModels, margin: Double) throws -> (landmarks: [SIMD2<Double>], box: CropBox, image: Image8) {
-        let (image, face) = try FaceComparison.largestFace(inPhoto: path, detector: try models.detector())
-        let points = try models.landmarks68().predict(image, box: face.landmarkBox).map { SIMD2(Double($0.x), Double($0.y)) }
+    /// The largest face of an identity photo: its 68 landmarks (`given`, else detected) and a crop
+    /// box like the clip's (the same margin, so detail is compared at the same scale).
+    static func photoFace(_ path: String, given: [SIMD2<Double>]?, models: LoadedFaceModels,
+                          margin: Double) throws -> (landmarks: [SIMD2<Double>], box: CropBox, image: Image8) {
+        let image: Image8, points: [SIMD2<Double>]
+        if let given {
+            (image, points) = (try FaceComparison.readPhoto(path), given)
+        } else {
+            let (photo, face) = try FaceComparison.largestFace(inPhoto: path, detector: try models.detector())
+            (image, points) = (photo, try models.landmarks68().predict(photo, box: face.landmarkBox).map { SIMD2(Double($0.x), Double($0.y)) })
+        }
         let outline = FaceMask.outline(points, forehead: FaceMaskOptions().forehead)
         let box = CropBox(left: outline.map(\.0).min()!, top: outline.map(\.1).min()!, right: outline.map(\.0).max()!,
                           bottom: outline.map(\.1).max()!, margin: margin)

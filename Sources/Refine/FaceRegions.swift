@@ -88,30 +88,6 @@ final class FaceRegions {
         return frames.indices.map { t in frames[t] ?? frames[present.min { abs($0 - t) < abs($1 - t) }!]! }
     }
 
-    /// Landmarks per frame from a `LandmarkTrack` file or nicer faces' faces.json (smoothed points
-    /// where present); at least `frames` entries, 68 points each where not null.
-    static func readLandmarks(_ path: String, frames: Int) throws -> [[SIMD2<Double>]?] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError("\(path): cannot read the landmarks file") }
-        var perFrame: [[[Double]]?]
-        if let track = try? JSONDecoder().decode(LandmarkTrack.self, from: data) {
-            perFrame = track.frames
-        } else if let faces = try? JSONDecoder().decode(FaceAnalysisReport.self, from: data) {
-            perFrame = faces.frames.map { $0.smoothed ?? $0.landmarks?.map { $0.map(Double.init) } }
-        } else {
-            throw PipelineError("\(path): neither a landmarks.json (nicer synth) nor a faces.json (nicer faces)")
-        }
-        guard perFrame.count >= frames else { throw PipelineError("\(path): landmarks for \(perFrame.count) frames, the clip has \(frames)") }
-        let points = try perFrame.prefix(frames).enumerated().map { t, frame -> [SIMD2<Double>]? in
-            guard let frame else { return nil }
-            guard frame.count == 68, frame.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isFinite) }) else {
-                throw PipelineError("\(path): frame \(t) does not hold 68 (x, y) points")
-            }
-            return frame.map { SIMD2($0[0], $0[1]) }
-        }
-        guard points.contains(where: { $0 != nil }) else { throw PipelineError("\(path): no frame has landmarks") }
-        return points
-    }
-
     /// Robust bounding box of a mask: the 2nd–98th percentile of the on pixels' coordinates.
     static func boundingBox(_ mask: [Float], width: Int, height: Int) -> (Double, Double, Double, Double)? {
         var xs: [Int] = [], ys: [Int] = []

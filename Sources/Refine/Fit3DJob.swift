@@ -98,7 +98,7 @@ public enum Fit3DJob {
         var raw: [[SIMD2<Double>]?]
         let source: String
         if let file {
-            raw = try FaceRegions.readLandmarks(file, frames: frames)
+            raw = try LandmarkFile.read(file, frames: frames)
             source = file
         } else {
             let tracker = FaceTracker(detector: try FaceDetector(path: models.detector), landmarks68: try ShapePredictor(path: models.landmarks68))

@@ -12,15 +12,18 @@ public struct RefineInputs: Sendable {
     public var proxy: String
     public var proxyName: String
     public var identityPhotos: [String]
+    /// The identity photos' 68 landmarks (a `LandmarkTrack` or faces.json, one entry per photo in
+    /// order) instead of detecting their faces; nil: detect.
+    public var identityLandmarks: String?
     /// Output folder: refined.mp4, report.json, report.html, config.json, preview.mp4, masks/…
     public var output: String
     public var align: Bool
     public var resume: Bool
 
-    public init(target: String, proxy: String, proxyName: String = "proxy", identityPhotos: [String] = [], output: String,
-                align: Bool = false, resume: Bool = false) {
-        (self.target, self.proxy, self.proxyName, self.identityPhotos, self.output, self.align, self.resume) =
-            (target, proxy, proxyName, identityPhotos, output, align, resume)
+    public init(target: String, proxy: String, proxyName: String = "proxy", identityPhotos: [String] = [],
+                identityLandmarks: String? = nil, output: String, align: Bool = false, resume: Bool = false) {
+        (self.target, self.proxy, self.proxyName, self.identityPhotos, self.identityLandmarks, self.output, self.align, self.resume) =
+            (target, proxy, proxyName, identityPhotos, identityLandmarks, output, align, resume)
     }
 }
 
@@ -90,6 +93,10 @@ public enum RefineJob {
         let clip = try ClipPair(target: inputs.target, proxy: inputs.proxy, align: inputs.align)
         let flame = try timed("prior") { try FacePrior.loadFLAME(options) }
         if options.features == .vgg19 { _ = try VGGFeatures(path: try RefineOptions.vggWeightsPath(options)) }  // before any output
+        guard inputs.identityLandmarks == nil || !inputs.identityPhotos.isEmpty else {
+            throw PipelineError("identity landmarks \(inputs.identityLandmarks!) given without identity photos (--identity)")
+        }
+        let photoLandmarks = try inputs.identityLandmarks.map { try LandmarkFile.readPhotos($0, photos: inputs.identityPhotos.count) }
         try prepareOutput(inputs.output)
         let work = inputs.output + "/.work"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -121,7 +128,8 @@ public enum RefineJob {
         }
 
         let prior = try timed("prior") {
-            try FacePrior.make(options: options, flame: flame, regions: regions, boxes: boxes, identityPhotos: inputs.identityPhotos, models: loaded, progress: progress)
+            try FacePrior.make(options: options, flame: flame, regions: regions, boxes: boxes, identityPhotos: inputs.identityPhotos,
+                               photoLandmarks: photoLandmarks, models: loaded, progress: progress)
         }
 
         // Fit each segment; blend overlaps linearly.
@@ -190,7 +198,8 @@ public enum RefineJob {
                     try FaceComparison.run(target: inputs.target, videos: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
                                            identityPhotos: inputs.identityPhotos, versus: [("refined", inputs.proxyName)], models: models,
                                            detector: try loaded.detector(), landmarks68: try loaded.landmarks68(),
-                                           targetFaces: regions.trackedFaces)
+                                           targetFaces: regions.trackedFaces, placement: regions.landmarkFile == nil ? nil : regions.landmarks,
+                                           photoLandmarks: photoLandmarks)
                 }
             } catch let error as PipelineError {
                 facesSkipped = error.description
@@ -253,7 +262,7 @@ public enum RefineJob {
             kind = .masks(files)
         }
         var fileLandmarks: [[SIMD2<Double>]?]?
-        if case .landmarkFile(let path) = options.region { fileLandmarks = try FaceRegions.readLandmarks(path, frames: clip.frames) }
+        if case .landmarkFile(let path) = options.region { fileLandmarks = try LandmarkFile.read(path, frames: clip.frames) }
         let tracker: FaceTracker? = try kind == .landmarks && fileLandmarks == nil ? models.map { m in
             FaceTracker(detector: try m.detector(), landmarks68: try m.landmarks68())
         } ?? { throw PipelineError("landmark regions need the face models (tools/setup installs them)") }() : nil

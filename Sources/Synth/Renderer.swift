@@ -11,10 +11,13 @@ public struct TestBedConfig: Codable, Equatable, Sendable {
     public var faults: FaultStrengths
     /// The swap keeps the target's skin tone (as swappers' colour transfer does); nil: false.
     public var skinTransfer: Bool?
+    /// Photos of the source identity written beside the clip (identity/); nil: none.
+    public var identityPhotos: Int?
 
     public init(seed: UInt64, frames: Int = 48, width: Int = 256, height: Int = 256, fps: Int = 25,
-                faults: FaultStrengths = .standard, skinTransfer: Bool = false) {
+                faults: FaultStrengths = .standard, skinTransfer: Bool = false, identityPhotos: Int = 0) {
         self.skinTransfer = skinTransfer ? true : nil
+        self.identityPhotos = identityPhotos > 0 ? identityPhotos : nil
         self.seed = seed
         self.frames = frames
         self.width = width
@@ -29,6 +32,9 @@ public struct TestBedConfig: Codable, Equatable, Sendable {
             throw SynthError.badConfig("size must be within 32...4096 on each side, got \(width)x\(height)")
         }
         guard (1...240).contains(fps) else { throw SynthError.badConfig("fps must be in 1...240, got \(fps)") }
+        guard (0...100).contains(identityPhotos ?? 0) else {
+            throw SynthError.badConfig("identity photos must be in 0...100, got \(identityPhotos ?? 0)")
+        }
     }
 }
 
@@ -75,6 +81,7 @@ public struct RenderedFrame: Sendable {
 public final class TestBedRenderer {
     public let config: TestBedConfig
     private let motion: Motion
+    private let photoMotion: Motion
     private let targetIdentity: Identity
     private let sourceIdentity: Identity
     private let backgroundA: NoiseTexture
@@ -89,6 +96,7 @@ public final class TestBedRenderer {
         try config.validate()
         self.config = config
         motion = Motion(seed: config.seed, width: config.width, height: config.height, fps: Double(config.fps))
+        photoMotion = Motion(seed: mix(config.seed &+ 21), width: config.width, height: config.height, fps: Double(config.fps))
         // Face textures span 2.4 face units, about 2.4 · 0.21 · side pixels at scale 1.
         let faceTexels = min(512, max(32, Int(0.55 * Double(min(config.width, config.height)))))
         targetIdentity = Identity(seed: config.seed, stream: 2, texels: faceTexels)
@@ -162,6 +170,28 @@ public final class TestBedRenderer {
         if let block = faults.block { paintBlock(block, into: &proxy) }
         let record = makeRecord(index: index, pose: pose, jittered: jittered, faults: faults)
         return RenderedFrame(target: target, gt: gt, proxy: proxy, mask: mask, record: record)
+    }
+
+    /// Photo `k` of the source identity, as a user would supply with `--identity`: the whole face
+    /// drawn with the source's look (no faults), in a pose of its own (another seeded motion, so no
+    /// photo repeats a clip frame) over a plain backdrop; with its true 68 landmarks.
+    public func identityPhoto(_ k: Int) -> (image: Image8, landmarks: [SIMD2<Double>]) {
+        let w = config.width, h = config.height
+        let pose = photoMotion.pose(frame: 19 * k + 7)
+        let expression = Expression(mouthOpening: pose.mouthOpening, gazeX: pose.gazeX, gazeY: pose.gazeY)
+        var image = Image8(width: w, height: h, channels: 3)
+        for y in 0..<h {
+            for x in 0..<w {
+                let px = Double(x) + 0.5, py = Double(y) + 0.5
+                let backdrop = SIMD3(0.55, 0.56, 0.6) * (0.85 + 0.3 * py / Double(h))
+                let (u, v) = pose.faceCoordinates(px, py)
+                let r = (u * u + v * v).squareRoot()
+                let colour = r < 1.05 ? blend(backdrop, faceColour(u, v, identity: sourceIdentity, expression: expression),
+                                              1 - smoothstep(0.96, 1.02, r)) : backdrop
+                for c in 0..<3 { image.pixels[(y * w + x) * 3 + c] = quantize(Float(colour[c])) }
+            }
+        }
+        return (image, pose.landmarks68())
     }
 
     private func background(_ x: Double, _ y: Double) -> SIMD3<Double> {

@@ -13,6 +13,10 @@ public struct Manifest: Codable, Equatable, Sendable {
         public var masks: String
         /// The target face's true 68-point landmarks per frame (iBUG order, `LandmarkTrack`).
         public var landmarks: String?
+        /// PNG photos of the source identity (`--identity-photos`), and their true landmarks (one
+        /// `LandmarkTrack` entry per photo, in order: refine's `--identity-landmarks`).
+        public var identity: [String]?
+        public var identityLandmarks: String?
     }
 
     public var generator: String
@@ -67,7 +71,12 @@ public enum TestBed {
         defer { if !committed { try? fm.removeItem(at: staging) } }
 
         let ext = encoding == .h264 ? "mp4" : "mkv"
-        let files = Manifest.Files(target: "target.\(ext)", gt: "gt.\(ext)", proxy: "proxy.\(ext)", masks: "masks", landmarks: "landmarks.json")
+        var files = Manifest.Files(target: "target.\(ext)", gt: "gt.\(ext)", proxy: "proxy.\(ext)", masks: "masks", landmarks: "landmarks.json")
+        let photoCount = config.identityPhotos ?? 0
+        if photoCount > 0 {
+            files.identity = (1...photoCount).map { String(format: "identity/photo-%02d.png", $0) }
+            files.identityLandmarks = "identity/landmarks.json"
+        }
         let options = VideoWriterOptions(
             encoding: encoding == .h264 ? .h264(crf: 12, preset: "medium") : .lossless,
             fps: Rational(config.fps, 1))
@@ -99,6 +108,21 @@ public enum TestBed {
         let track = LandmarkTrack(source: "nicer synth (the drawn face's layout)",
                                   frames: records.map { $0.pose.landmarks68().map { [$0.x, $0.y] } })
         try json.encode(track).write(to: staging.appendingPathComponent("landmarks.json"))
+        if let photos = files.identity, let photoLandmarks = files.identityLandmarks {
+            do {
+                try fm.createDirectory(at: staging.appendingPathComponent("identity"), withIntermediateDirectories: false)
+            } catch {
+                throw MediaError(.output, call: "mkdir", path: directory, reason: "cannot create identity/: \(error.localizedDescription)")
+            }
+            var points: [[[Double]]?] = []
+            for (k, name) in photos.enumerated() {
+                let photo = renderer.identityPhoto(k)
+                try PNG.write(photo.image, to: staging.appendingPathComponent(name).path)
+                points.append(photo.landmarks.map { [$0.x, $0.y] })
+            }
+            try json.encode(LandmarkTrack(source: "nicer synth (the identity photos' drawn layout)", frames: points))
+                .write(to: staging.appendingPathComponent(photoLandmarks))
+        }
 
         if fm.fileExists(atPath: final.path) { try fm.removeItem(at: final) }
         do {

@@ -51,6 +51,12 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("identity"), help: "A photo of the source identity (with --faces; repeat for several): identity similarity per proxy.")
     var identityPhotos: [String] = []
 
+    @Option(help: "The target's 68-point landmarks per frame (with --faces) instead of the tracker: nicer synth's landmarks.json or nicer faces' faces.json; every video's identity chip is placed by them.")
+    var landmarks: String?
+
+    @Option(name: .customLong("identity-landmarks"), help: "68-point landmarks of the identity photos, one entry per --identity in order (nicer synth's identity/landmarks.json), instead of detecting their faces.")
+    var identityLandmarks: String?
+
     func parsed() throws -> [(name: String, path: String)] {
         try proxies.map { spec in
             guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex, spec.index(after: eq) != spec.endIndex else {
@@ -70,6 +76,8 @@ struct CompareCommand: ParsableCommand {
         }
         guard DISOpticalFlow.Preset(rawValue: flow) != nil else { throw ValidationError("--flow must be ultrafast, fast or medium") }
         guard identityPhotos.isEmpty || faces else { throw ValidationError("--identity needs --faces") }
+        guard landmarks == nil || faces else { throw ValidationError("--landmarks needs --faces") }
+        guard identityLandmarks == nil || !identityPhotos.isEmpty else { throw ValidationError("--identity-landmarks needs --identity") }
     }
 
     func run() throws {
@@ -77,6 +85,9 @@ struct CompareCommand: ParsableCommand {
         let source: MaskSource = mask.map { .folder($0) }
             ?? maskFrom.map { name in .fromProxy(list.first { $0.name == name }!.path) } ?? .none
         let started = Date()
+        // Landmark files are read first, so a bad one fails before the long scoring.
+        let placement = try landmarks.map { try LandmarkFile.read($0, frames: try VideoInfo.probe(path: target).frameCount) }
+        let photoLandmarks = try identityLandmarks.map { try LandmarkFile.readPhotos($0, photos: identityPhotos.count) }
         let result: (report: ComparisonReport, worst: [String: WorstPair])
         do {
             result = try Comparison.run(target: target, proxies: list, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!,
@@ -91,10 +102,12 @@ struct CompareCommand: ParsableCommand {
             print(String(format: "%d. %@  e_stab %.6g  (%@)%@", rank + 1, name, p.mean, what,
                          p.truthPSNR.map { String(format: "  PSNR to truth %.2f dB", $0) } ?? ""))
         }
-        let faceReport = faces
-            ? try FaceComparison.run(target: target, videos: list, identityPhotos: identityPhotos, models: try FaceModels(),
-                                     progress: { Progress.line($0, done: $1, total: $2, since: started) })
-            : nil
+        var faceReport: FaceComparisonReport?
+        if faces {
+            faceReport = try FaceComparison.run(target: target, videos: list, identityPhotos: identityPhotos, models: try FaceModels(),
+                                                placement: placement, photoLandmarks: photoLandmarks,
+                                                progress: { Progress.line($0, done: $1, total: $2, since: started) })
+        }
         for m in faceReport?.videos ?? [] {
             print(String(format: "   %@: eyes %.4f, mouth %.4f off the target; jitter %.4f (target %.4f); identity consistency %.4f%@",
                          m.name, m.eyeConsistency, m.mouthConsistency, m.jitter, faceReport!.targetJitter, m.identityConsistency,
@@ -114,7 +127,8 @@ struct CompareCommand: ParsableCommand {
         try Data(try CompareReport.page(report, worst: result.worst, faces: faceReport).render().utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
         let config: [String: String] = ["target": target, "proxies": list.map { "\($0.name)=\($0.path)" }.joined(separator: " "),
                                         "mask": source.description, "flow": flow, "trim": String(trim), "wholeFrameFlow": String(wholeFrameFlow), "faces": String(faces), "truth": truth ?? "",
-                                        "identity": identityPhotos.joined(separator: " ")]
+                                        "identity": identityPhotos.joined(separator: " "), "landmarks": landmarks ?? "",
+                                        "identityLandmarks": identityLandmarks ?? ""]
         try json.encode(config).write(to: URL(fileURLWithPath: out + "/config.json"), options: .atomic)
         print("wrote \(out)/compare.json, compare.csv, compare.html, config.json\(faces ? ", faces.json" : "")")
     }

@@ -29,6 +29,9 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("identity"), help: "A photo of the source identity (repeatable): identity similarity in the report.")
     var identityPhotos: [String] = []
 
+    @Option(name: .customLong("identity-landmarks"), help: "68-point landmarks of the identity photos, one entry per --identity in order (nicer synth's identity/landmarks.json), instead of detecting their faces.")
+    var identityLandmarks: String?
+
     @Option(help: "Face region: auto (landmarks, else the swap difference), landmarks, swap, or a folder of mask PNGs.")
     var mask = "auto"
 
@@ -190,7 +193,8 @@ struct RefineCommand: ParsableCommand {
         let models = needsModels ? try FaceModels() : try? FaceModels()
         let started = Date()
         let report = try RefineJob.run(
-            RefineInputs(target: target, proxy: proxy, proxyName: proxyName, identityPhotos: identityPhotos, output: out,
+            RefineInputs(target: target, proxy: proxy, proxyName: proxyName, identityPhotos: identityPhotos,
+                         identityLandmarks: identityLandmarks, output: out,
                          align: align, resume: resume),
             options: options, models: models,
             progress: { Progress.status($0, since: started) })

@@ -44,6 +44,9 @@ struct SynthCommand: ParsableCommand {
     @Flag(name: .customLong("skin-transfer"), help: "The swap keeps the target's skin tone (swappers' colour transfer); identity features still change.")
     var skinTransfer = false
 
+    @Option(name: .customLong("identity-photos"), help: "Also write this many photos of the source identity, with their landmarks, into OUTDIR/identity (0...100).")
+    var identityPhotos = 0
+
     @Flag(help: "Replace OUTDIR if it exists.")
     var force = false
 
@@ -64,7 +67,8 @@ struct SynthCommand: ParsableCommand {
             progress: quiet ? nil : { done, total in Progress.line("synth", done: done, total: total, since: started) })
         let injected = manifest.frames.filter { !$0.regions.isEmpty }.count
         print("wrote \(outdir): \(manifest.config.frames) frames \(manifest.config.width)x\(manifest.config.height), "
-              + "faults in \(injected) proxy frames (manifest.json)")
+              + "faults in \(injected) proxy frames (manifest.json)"
+              + (manifest.files.identity.map { ", \($0.count) identity photos (identity/)" } ?? ""))
     }
 
     private func parsedSize() throws -> (Int, Int) {
@@ -76,6 +80,7 @@ struct SynthCommand: ParsableCommand {
     private func config() throws -> TestBedConfig {
         let (w, h) = try parsedSize()
         let strengths = try FaultStrengths.parse(faults).scaled(by: faultScale)
-        return TestBedConfig(seed: seed, frames: frames, width: w, height: h, fps: fps, faults: strengths, skinTransfer: skinTransfer)
+        return TestBedConfig(seed: seed, frames: frames, width: w, height: h, fps: fps, faults: strengths, skinTransfer: skinTransfer,
+                             identityPhotos: identityPhotos)
     }
 }

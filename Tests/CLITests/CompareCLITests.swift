@@ -35,6 +35,37 @@ final class CompareCLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/config.json"))
     }
 
+    /// Identity similarity on synthetic faces (which dlib's detector does not reliably find): the
+    /// clip's and the photos' true landmarks place the chips, and the score tells the source
+    /// identity (gt, and the faulty proxy) from the target's own face.
+    func testIdentityToSynthPhotosPlacedByGivenLandmarks() throws {
+        let dir = try TempDirectory()
+        let clip = dir.file("clip")
+        let synth = try nicer(["synth", clip, "--seed", "3", "--frames", "10", "--size", "192x192", "--identity-photos", "2", "--quiet"])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let photos = ["--identity", clip + "/identity/photo-01.png", "--identity", clip + "/identity/photo-02.png"]
+        let common = ["compare", "--target", clip + "/target.mp4", "--mask", clip + "/masks", "--proxy", "gt=" + clip + "/gt.mp4",
+                      "--proxy", "proxy=" + clip + "/proxy.mp4", "--proxy", "target=" + clip + "/target.mp4", "--faces",
+                      "--landmarks", clip + "/landmarks.json"] + photos
+        let out = dir.file("report")
+        let run = try nicer(common + ["--identity-landmarks", clip + "/identity/landmarks.json", "--out", out])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        struct Faces: Decodable { struct Video: Decodable { let name: String; let identityToPhotos: Double? }; let framesWithFace: Int; let videos: [Video] }
+        let faces = try JSONDecoder().decode(Faces.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/faces.json")))
+        XCTAssertEqual(faces.framesWithFace, 10)
+        func score(_ name: String) throws -> Double { try XCTUnwrap(faces.videos.first { $0.name == name }?.identityToPhotos) }
+        XCTAssertGreaterThan(try score("gt"), try score("target") + 0.005)
+        XCTAssertGreaterThan(try score("proxy"), try score("target"))
+
+        // Landmarks for another number of photos: a clear error before any scoring or output.
+        let bad = dir.file("bad")
+        let mismatch = try nicer(common + ["--identity", clip + "/identity/photo-01.png",
+                                           "--identity-landmarks", clip + "/identity/landmarks.json", "--out", bad])
+        XCTAssertNotEqual(mismatch.status, 0)
+        XCTAssertTrue(mismatch.stderr.contains("landmarks for 2 photos, but 3 identity photos given"), mismatch.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bad))
+    }
+
     func testBadProxySpecsAreUsageErrors() throws {
         for args in [["--proxy", "noequals"], ["--proxy", "a=x", "--proxy", "a=y"], [], ["--proxy", "a=x", "--mask-from", "b"]] {
             let result = try nicer(["compare", "--target", "t.mp4"] + args)

@@ -83,6 +83,26 @@ final class Face3DCLITests: XCTestCase {
         XCTAssertNotNil(terms["detail"])
         XCTAssertNotNil(terms["shape"])
 
+        // Identity photos with their landmarks (the detector does not reliably find synthetic
+        // faces): the shape term gets its reference and the report scores identity to the photos.
+        let withPhotos = dir.file("out-photos")
+        let photos = try nicer(["synth", dir.file("photos"), "--seed", "3", "--frames", "8", "--size", "64x64", "--identity-photos", "2", "--quiet"])
+        XCTAssertEqual(photos.status, 0, photos.stderr)
+        let photoRun = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--landmarks", clip + "/landmarks.json",
+                                  "--identity", dir.file("photos/identity/photo-01.png"), "--identity", dir.file("photos/identity/photo-02.png"),
+                                  "--identity-landmarks", dir.file("photos/identity/landmarks.json"), "-o", withPhotos] + small)
+        XCTAssertEqual(photoRun.status, 0, photoRun.stderr)
+        struct PhotoReport: Decodable {
+            struct Faces: Decodable { struct Video: Decodable { let name: String; let identityToPhotos: Double? }; let videos: [Video] }
+            let shapeDistance: Double?
+            let faces: Faces?
+            let facesSkipped: String?
+        }
+        let photoReport = try JSONDecoder().decode(PhotoReport.self, from: Data(contentsOf: URL(fileURLWithPath: withPhotos + "/report.json")))
+        XCTAssertNil(photoReport.facesSkipped)
+        XCTAssertNotNil(photoReport.shapeDistance)
+        XCTAssertEqual(photoReport.faces?.videos.filter { $0.identityToPhotos != nil }.map(\.name).sorted(), ["proxy", "refined"])
+
         // FLAME (the synthetic model) instead: named in the report, its terms in the curve.
         let flameOut = dir.file("out-flame")
         let flame = try runProcess(try nicerPath(), ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv",

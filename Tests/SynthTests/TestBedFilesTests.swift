@@ -81,6 +81,41 @@ final class TestBedFilesTests: XCTestCase {
         _ = clean
     }
 
+    /// `--identity-photos`: the source identity's face (the gt's skin, not the target's) in poses
+    /// of their own, with landmarks that sit on the drawn face.
+    func testIdentityPhotosShowTheSourceFaceAtTheirLandmarks() throws {
+        let dir = try TempDirectory()
+        var config = small
+        (config.width, config.height, config.identityPhotos) = (96, 96, 2)
+        let manifest = try TestBed.generate(config: config, encoding: .lossless, into: dir.file("clip"))
+        XCTAssertEqual(manifest.files.identity, ["identity/photo-01.png", "identity/photo-02.png"])
+        let track = try JSONDecoder().decode(LandmarkTrack.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("clip/identity/landmarks.json"))))
+        XCTAssertEqual(track.frames.map { $0?.count }, [68, 68])
+        let renderer = try TestBedRenderer(config: config)
+        let frame = renderer.render(frame: 0), clipPoints = frame.record.pose.landmarks68()
+        // Mean colour of a 5×5 patch on the cheek, between the nose tip (30) and the jaw (3).
+        func cheek(_ image: Image8, _ p: [SIMD2<Double>]) -> SIMD3<Double> {
+            let c = (p[30] + p[3]) / 2
+            var sum = SIMD3<Double>(repeating: 0)
+            for y in Int(c.y) - 2...Int(c.y) + 2 { for x in Int(c.x) - 2...Int(c.x) + 2 {
+                sum += SIMD3(Double(image[x: x, y: y, c: 0]), Double(image[x: x, y: y, c: 1]), Double(image[x: x, y: y, c: 2]))
+            } }
+            return sum / 25
+        }
+        func distance(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double { ((a - b) * (a - b)).sum().squareRoot() }
+        var poses: [[SIMD2<Double>]] = []
+        for (k, name) in (manifest.files.identity ?? []).enumerated() {
+            let photo = try PNG.read(dir.file("clip/" + name)).image8
+            XCTAssertEqual([photo.width, photo.height], [96, 96])
+            let points = try XCTUnwrap(track.frames[k]).map { SIMD2($0[0], $0[1]) }
+            poses.append(points)
+            let skin = cheek(photo, points)
+            XCTAssertLessThan(distance(skin, cheek(frame.gt, clipPoints)), distance(skin, cheek(frame.target, clipPoints)) - 10,
+                              "photo \(k + 1) shows the source's skin")
+        }
+        XCTAssertGreaterThan(zip(poses[0], poses[1]).map { (($0 - $1) * ($0 - $1)).sum() }.max() ?? 0, 4, "the photos differ in pose")
+    }
+
     func testExistingOutputIsKeptUnlessReplacing() throws {
         let dir = try TempDirectory()
         let folder = dir.file("clip")

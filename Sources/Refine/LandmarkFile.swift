@@ -1,0 +1,40 @@
+import Faces
+import Foundation
+import Media
+
+/// 68-point landmark files given instead of the tracker: a `LandmarkTrack` (nicer synth's
+/// landmarks.json and identity/landmarks.json) or nicer faces' faces.json.
+public enum LandmarkFile {
+    /// Landmarks per frame from a `LandmarkTrack` file or nicer faces' faces.json (smoothed points
+    /// where present); at least `frames` entries (exactly, for `photos`), 68 points each where not null.
+    public static func read(_ path: String, frames: Int, photos: Bool = false) throws -> [[SIMD2<Double>]?] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError("\(path): cannot read the landmarks file") }
+        var perFrame: [[[Double]]?]
+        if let track = try? JSONDecoder().decode(LandmarkTrack.self, from: data) {
+            perFrame = track.frames
+        } else if let faces = try? JSONDecoder().decode(FaceAnalysisReport.self, from: data) {
+            perFrame = faces.frames.map { $0.smoothed ?? $0.landmarks?.map { $0.map(Double.init) } }
+        } else {
+            throw PipelineError("\(path): neither a landmarks.json (nicer synth) nor a faces.json (nicer faces)")
+        }
+        guard !photos || perFrame.count == frames else { throw PipelineError("\(path): landmarks for \(perFrame.count) photos, but \(frames) identity photos given") }
+        guard perFrame.count >= frames else { throw PipelineError("\(path): landmarks for \(perFrame.count) frames, the clip has \(frames)") }
+        let points = try perFrame.prefix(frames).enumerated().map { t, frame -> [SIMD2<Double>]? in
+            guard let frame else { return nil }
+            guard frame.count == 68, frame.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isFinite) }) else {
+                throw PipelineError("\(path): frame \(t) does not hold 68 (x, y) points")
+            }
+            return frame.map { SIMD2($0[0], $0[1]) }
+        }
+        guard points.contains(where: { $0 != nil }) else { throw PipelineError("\(path): no frame has landmarks") }
+        return points
+    }
+
+    /// The identity photos' landmarks: exactly one entry per photo, none missing.
+    public static func readPhotos(_ path: String, photos: Int) throws -> [[SIMD2<Double>]] {
+        return try read(path, frames: photos, photos: true).enumerated().map { k, p in
+            guard let p else { throw PipelineError("\(path): entry \(k) (photo \(k + 1)) has no landmarks") }
+            return p
+        }
+    }
+}
