@@ -139,7 +139,7 @@ public enum RefineJob {
         case .pixel: nil
         }
         let segments = Segmentation.segments(runs, length: options.segmentLength, overlap: options.segmentOverlap)
-        let fingerprint = try Self.fingerprint(clip, options: options)
+        let fingerprint = try Self.fingerprint(clip, options: options, inputs: inputs)
         var refined = [[Float]?](repeating: nil, count: clip.frames), sigma = [[Float]?](repeating: nil, count: clip.frames)
         var weights = [Float](repeating: 0, count: clip.frames)
         var segmentReports: [RefineReport.Segment] = []
@@ -235,7 +235,9 @@ public enum RefineJob {
     }
 
     /// Identifies a fit: the inputs (path, size, frames) and every option that changes training.
-    static func fingerprint(_ clip: ClipPair, options: RefineOptions) throws -> String {
+    /// Identifies what a checkpoint was trained on, so `--resume` never continues another fit:
+    /// the clip, the options and the identity photos (their detail and shape are loss references).
+    static func fingerprint(_ clip: ClipPair, options: RefineOptions, inputs: RefineInputs) throws -> String {
         var o = options
         o.preview = true
         o.sigmaVideo = false
@@ -243,7 +245,8 @@ public enum RefineJob {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let text = "\(clip.target.path)|\(clip.target.frameCount)|\(clip.proxy.path)|\(clip.proxy.frameCount)|\(clip.frames)|"
-            + String(decoding: try encoder.encode(o), as: UTF8.self)
+            + String(decoding: try encoder.encode(o), as: UTF8.self) + "|" + inputs.identityPhotos.joined(separator: "|")
+            + "|\(inputs.identityLandmarks ?? "")"
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return String(hash, radix: 16)

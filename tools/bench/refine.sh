@@ -9,6 +9,8 @@
 # SYNTH_ARGS adds options to `nicer synth` (e.g. --skin-transfer).
 # REGION=landmarks fits on the clip's true landmarks (synth's landmarks.json) instead of its mask
 # PNGs, so the 3D prior can run (compare with `-- --prior none` and `-- --prior landmarks`).
+# PHOTOS=N writes N photos of the source identity (synth --identity-photos), gives them to refine
+# (--identity, with their landmarks) and adds each method's identity similarity to them.
 #
 #   tools/bench/refine.sh [SEEDS] [FRAMES] [SIZE] [-- refine arguments]
 #   tools/bench/refine.sh "1 2 3" 48 256x256 -- --size 256
@@ -20,14 +22,21 @@ shift $(( $# >= 3 ? 3 : $# )); [ "${1:-}" = "--" ] && shift
 nicer=${NICER_BIN:-.build/release/nicer}  # NICER_BIN: a copy, so rebuilding does not disturb a running bench
 [ -x "$nicer" ] || swift build -c release >/dev/null
 work=${BENCH_DIR:-$(mktemp -d)}; mkdir -p "$work"
-printf '%-6s %-12s %12s %10s %12s\n' seed method e_stab "x gt" "PSNR truth"
+printf '%-6s %-12s %12s %10s %12s %9s\n' seed method e_stab "x gt" "PSNR truth" identity
+photos=${PHOTOS:-0}
 for seed in $seeds; do
   clip=$work/seed$seed
   rm -rf "$clip" "$clip-refined"
-  "$nicer" synth "$clip" --seed "$seed" --frames "$frames" --size "$size" --lossless --quiet ${SYNTH_ARGS:-} >/dev/null
+  "$nicer" synth "$clip" --seed "$seed" --frames "$frames" --size "$size" --lossless --quiet --identity-photos "$photos" ${SYNTH_ARGS:-} >/dev/null
   start=$(date +%s)
   region=(--mask "$clip/masks"); [ "${REGION:-masks}" = landmarks ] && region=(--landmarks "$clip/landmarks.json")
-  "$nicer" refine --target "$clip/target.mkv" --proxy "$clip/proxy.mkv" "${region[@]}" -o "$clip-refined" "$@" >"$clip-refine.log" 2>&1
+  identity=(); faces=()
+  if [ "$photos" -gt 0 ]; then
+    for k in $(seq -f %02g 1 "$photos"); do identity+=(--identity "$clip/identity/photo-$k.png"); done
+    identity+=(--identity-landmarks "$clip/identity/landmarks.json")
+    faces=(--faces --landmarks "$clip/landmarks.json")
+  fi
+  "$nicer" refine --target "$clip/target.mkv" --proxy "$clip/proxy.mkv" "${region[@]}" "${identity[@]}" -o "$clip-refined" "$@" >"$clip-refine.log" 2>&1
   seconds=$(( $(date +%s) - start ))
   ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf "tpad=start=1:stop=1:start_mode=clone:stop_mode=clone,tmedian=radius=1" -c:v ffv1 "$clip/tmedian.mkv"
   ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf tmix=frames=3 -c:v ffv1 "$clip/tmix.mkv"
@@ -36,16 +45,20 @@ for seed in $seeds; do
   "$nicer" compare --target "$clip/target.mkv" --mask "$clip/masks" --truth "$clip/gt.mkv" --out "$clip/compare" \
     --proxy gt="$clip/gt.mkv" --proxy proxy="$clip/proxy.mkv" --proxy refined="$clip-refined/refined.mp4" \
     --proxy tmedian="$clip/tmedian.mkv" --proxy tmix="$clip/tmix.mkv" --proxy atadenoise="$clip/atadenoise.mkv" \
-    --proxy deflicker="$clip/deflicker.mkv" >/dev/null
+    --proxy deflicker="$clip/deflicker.mkv" "${faces[@]}" "${identity[@]}" >/dev/null
   python3 - "$clip/compare/compare.json" "$seed" <<'PY'
-import json, sys
+import json, os, sys
 report = json.load(open(sys.argv[1]))
 p = {x["name"]: x for x in report["proxies"]}
+faces_path = os.path.join(os.path.dirname(sys.argv[1]), "faces.json")
+faces = {v["name"]: v for v in json.load(open(faces_path))["videos"]} if os.path.exists(faces_path) else {}
 gt = p["gt"]["mean"]
 for name in ["gt", "proxy", "refined", "tmedian", "tmix", "atadenoise", "deflicker"]:
     x = p[name]
     psnr = "%.2f" % x["truthPSNR"] if x["truthPSNR"] < 99 else "(truth)"
-    print("%-6s %-12s %12.6g %10.2f %12s" % (sys.argv[2], name, x["mean"], x["mean"] / gt, psnr))
+    similarity = faces.get(name, {}).get("identityToPhotos")
+    print("%-6s %-12s %12.6g %10.2f %12s %9s" % (sys.argv[2], name, x["mean"], x["mean"] / gt, psnr,
+                                                 "%.4f" % similarity if similarity is not None else "-"))
 ok = p["refined"]["mean"] <= 1.3 * gt and p["refined"]["truthPSNR"] >= p["proxy"]["truthPSNR"] + 3
 print("%-6s %-12s %s (PSNR gain %.2f dB)" % (sys.argv[2], "bar", "met" if ok else "NOT met", p["refined"]["truthPSNR"] - p["proxy"]["truthPSNR"]))
 PY
@@ -55,15 +68,20 @@ done
 # trajectory, so settings are compared on these (and on how many seeds meet the bar).
 python3 - "$work" $seeds <<'PY'
 import json, sys
-runs = []
+import os
+runs, faces = [], []
 for seed in sys.argv[2:]:
     report = json.load(open("%s/seed%s/compare/compare.json" % (sys.argv[1], seed)))
     runs.append({x["name"]: x for x in report["proxies"]})
+    path = "%s/seed%s/compare/faces.json" % (sys.argv[1], seed)
+    faces.append({v["name"]: v for v in json.load(open(path))["videos"]} if os.path.exists(path) else {})
 n = len(runs)
-for name in ["proxy", "refined", "tmedian", "tmix", "atadenoise", "deflicker"]:
+for name in ["gt", "proxy", "refined", "tmedian", "tmix", "atadenoise", "deflicker"]:
     ratio = sum(r[name]["mean"] / r["gt"]["mean"] for r in runs) / n
-    psnr = sum(r[name]["truthPSNR"] for r in runs) / n
-    print("%-6s %-12s %12s %10.2f %12.2f" % ("mean", name, "", ratio, psnr))
+    psnr = sum(r[name]["truthPSNR"] for r in runs) / n if name != "gt" else None
+    similarity = [f[name]["identityToPhotos"] for f in faces if f.get(name, {}).get("identityToPhotos") is not None]
+    print("%-6s %-12s %12s %10.2f %12s %9s" % ("mean", name, "", ratio, "%.2f" % psnr if psnr is not None else "(truth)",
+                                              "%.4f" % (sum(similarity) / len(similarity)) if len(similarity) == n else "-"))
 met = sum(r["refined"]["mean"] <= 1.3 * r["gt"]["mean"] and r["refined"]["truthPSNR"] >= r["proxy"]["truthPSNR"] + 3 for r in runs)
 print("%-6s %-12s met on %d of %d seeds" % ("mean", "bar", met, n))
 PY
