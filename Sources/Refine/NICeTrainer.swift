@@ -101,6 +101,11 @@ final class NICeTrainer {
     var coarseEpochs: Int { Int((Double(options.epochs) * options.coarseFraction).rounded()) }
     /// The first epoch whose loss is weighted by σ.
     var uncertaintyStart: Int { Int((Double(coarseEpochs) * options.uncertaintyWarmup).rounded()) }
+    /// Full-resolution epochs the plateau rule does not judge: those σ's range is still opening
+    /// in, while the loss's weighting changes under the fit and its score dips.
+    var settlingEpochs: Int {
+        options.uncertainty ? UncertaintyRamp.openingEpochs(from: coarseEpochs, start: uncertaintyStart, epochs: options.uncertaintyRamp) : 0
+    }
     var stepsPerEpoch: Int { options.framesPerEpoch == 0 ? crops.count : min(crops.count, options.framesPerEpoch) }
     /// σ's log-variance bound at step `step` of epoch `epoch` (`UncertaintyRamp`).
     func logVarianceLimit(epoch: Int, step: Int) -> Float {
@@ -187,7 +192,8 @@ final class NICeTrainer {
                 state.bestEpoch = record.epoch
                 try timed("checkpoints") { try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best) }
             }
-            let phase = Array(state.epochs.map(\.score)[(coarse ? 0 : coarseEpochs)...])
+            let judged = coarse ? 0 : min(state.epochs.count, coarseEpochs + settlingEpochs)
+            let phase = Array(state.epochs.map(\.score)[judged...])
             if options.stop == .automatic, !coarse || !fineFollows,
                Plateau.reached(phase, patience: options.patience, delta: options.minImprovement) {
                 let last = state.epochs.count - phase.count + Plateau.lastImprovement(phase, delta: options.minImprovement) + 1
@@ -376,6 +382,12 @@ public enum UncertaintyRamp {
         let done = Double((epoch - start) * stepsPerEpoch + step + 1)
         guard ramp > 0, done < ramp else { return NICeLoss.logVarianceBound }
         return NICeLoss.logVarianceBound * Float(max(done, 1) / ramp)
+    }
+
+    /// How many epochs from epoch `first` on train while the range is still opening (a ramp of
+    /// `epochs` starting at epoch `start`; a part epoch counts whole).
+    public static func openingEpochs(from first: Int, start: Int, epochs: Double) -> Int {
+        max(0, start + Int(epochs.rounded(.up)) - max(first, start))
     }
 }
 

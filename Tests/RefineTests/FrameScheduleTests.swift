@@ -41,6 +41,17 @@ final class PlateauTests: XCTestCase {
         XCTAssertFalse(Plateau.reached(scores, patience: 3, delta: 0))
     }
 
+    func testTheFinePhaseIsJudgedOnlyOnceSigmasRangeHasOpened() {
+        // Defaults: 18 half-resolution epochs, σ from epoch 18 over 2 epochs → the plateau rule
+        // starts at the third full-resolution epoch.
+        XCTAssertEqual(UncertaintyRamp.openingEpochs(from: 18, start: 18, epochs: 2), 2)
+        XCTAssertEqual(UncertaintyRamp.openingEpochs(from: 18, start: 18, epochs: 1.5), 2, "a part epoch counts whole")
+        XCTAssertEqual(UncertaintyRamp.openingEpochs(from: 18, start: 18, epochs: 0), 0)
+        // σ from mid-way through the half-resolution phase: open before the fine phase starts.
+        XCTAssertEqual(UncertaintyRamp.openingEpochs(from: 18, start: 9, epochs: 2), 0)
+        XCTAssertEqual(UncertaintyRamp.openingEpochs(from: 18, start: 17, epochs: 2), 1)
+    }
+
     func testCreepingGainsAddUp() {
         // 0.06 dB per epoch never beats the previous epoch by 0.1, but beats the last improvement
         // every second epoch, so a steady climb never plateaus.
