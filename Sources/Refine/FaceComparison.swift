@@ -35,8 +35,9 @@ public enum FaceComparison {
     /// tracked again; nil tracks the target here. `detector` and `landmarks68`: those models
     /// already loaded (else loaded from `models`). `placement`: the target's 68 landmarks per frame
     /// from a file (faces the detector cannot find, e.g. synthetic ones; nil where a frame has
-    /// none): they stand for the tracker, and every video's identity chip is placed by them. `photoLandmarks`: the identity
-    /// photos' 68 landmarks, one per photo, instead of detecting their faces.
+    /// none): they stand for the tracker, and every video's identity chip is placed by them.
+    /// `photoLandmarks`: the identity photos' 68 landmarks, one per photo, instead of detecting
+    /// their faces.
     public static func run(target: String, videos: [(name: String, path: String)], identityPhotos: [String] = [],
                            versus: [(String, String)] = [], models: FaceModels, detector loadedDetector: FaceDetector? = nil,
                            landmarks68: ShapePredictor? = nil, targetFaces: [FaceObservation?]? = nil,

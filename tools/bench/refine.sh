@@ -10,7 +10,8 @@
 # REGION=landmarks fits on the clip's true landmarks (synth's landmarks.json) instead of its mask
 # PNGs, so the 3D prior can run (compare with `-- --prior none` and `-- --prior landmarks`).
 # PHOTOS=N writes N photos of the source identity (synth --identity-photos), gives them to refine
-# (--identity, with their landmarks) and adds each method's identity similarity to them.
+# (--identity, with their landmarks) and adds each method's identity similarity to them;
+# PHOTOS_SCORE_ONLY=1 scores against them without giving them to refine (the photos' ablation).
 #
 #   tools/bench/refine.sh [SEEDS] [FRAMES] [SIZE] [-- refine arguments]
 #   tools/bench/refine.sh "1 2 3" 48 256x256 -- --size 256
@@ -36,7 +37,8 @@ for seed in $seeds; do
     identity+=(--identity-landmarks "$clip/identity/landmarks.json")
     faces=(--faces --landmarks "$clip/landmarks.json")
   fi
-  "$nicer" refine --target "$clip/target.mkv" --proxy "$clip/proxy.mkv" "${region[@]}" "${identity[@]}" -o "$clip-refined" "$@" >"$clip-refine.log" 2>&1
+  refine_identity=("${identity[@]}"); [ "${PHOTOS_SCORE_ONLY:-0}" = 1 ] && refine_identity=()
+  "$nicer" refine --target "$clip/target.mkv" --proxy "$clip/proxy.mkv" "${region[@]}" "${refine_identity[@]}" -o "$clip-refined" "$@" >"$clip-refine.log" 2>&1
   seconds=$(( $(date +%s) - start ))
   ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf "tpad=start=1:stop=1:start_mode=clone:stop_mode=clone,tmedian=radius=1" -c:v ffv1 "$clip/tmedian.mkv"
   ffmpeg -loglevel error -y -i "$clip/proxy.mkv" -vf tmix=frames=3 -c:v ffv1 "$clip/tmix.mkv"
