@@ -49,6 +49,9 @@ public enum FaceComparison {
         let tracker = FaceTracker(detector: detector, landmarks68: predictor68)
         let predictor5 = try ShapePredictor(path: models.landmarks5)
         let identity = try FaceIdentity(path: models.identity)
+        guard photoLandmarks == nil || photoLandmarks!.count == identityPhotos.count else {
+            throw PipelineError("landmarks for \(photoLandmarks!.count) identity photos, \(identityPhotos.count) photos given")
+        }
         let photos = try identityPhotos.enumerated().map { k, path in
             guard let given = photoLandmarks?[k] else { return try photoDescriptor(path, detector: detector, predictor5: predictor5, identity: identity) }
             return identity.descriptor(FaceChip(landmarks: landmarkPoints(given)).extract(from: try readPhoto(path)))
