@@ -7,13 +7,16 @@ import Foundation
 ///                                              membrane prior Δ (grid Laplacian) over the UV map;
 ///     α(I) = μ + B (BᵀWB + λI)⁻¹ BᵀW (u ⊘ shading − μ)    with a user-supplied albedo basis
 ///     δ(I) = ℓ − B(ℓ),  ℓ = log(luma(u) + ε)   detail: high-passed log-luminance
-///     L_albedo = w_a · mean_valid |α(I_o) − α(I_target)|²       skin tone follows the target (neck)
+///     L_albedo = w_a · mean_valid |B_R(α(I_o) − α(I_target))|²   skin tone follows the target (neck)
 ///     L_detail = w_d · mean_valid (δ(I_o) − δ_ref)²             static detail of the identity
 ///     β̂(I) = (AᵀA + λI)⁻¹ Aᵀ (u − ρ ⊙ shading),  A = ρ ⊙ ∂shading/∂β    photometric shape
 ///     L_shape = w_s · mean_k (β̂(I_o) − β_ref)²                 shape of the identity
 ///
 /// W marks the visible skin texels, shading = the target frame's 9-coefficient SH light on the
-/// frame's normals (normalised to mean 1), B a normalised box blur over valid texels. α is linear
+/// frame's normals (normalised to mean 1), B a normalised box blur over valid texels (B_R: radius
+/// R). The albedo is compared through B_R so only its tone is: α also carries the target's
+/// features (brows, lips, eye shapes), and matching those texel by texel undoes the swap (a 256²
+/// fit collapsed to the target itself that way). α is linear
 /// in I, so its gradient is exact through Sᵀ and one more solve with the same symmetric matrix;
 /// δ is exact through the log's derivative. δ_ref is the mean δ over reference images (the
 /// identity photos, else the proxy frames): the detail that stays put. The shape term linearises
@@ -33,6 +36,9 @@ public final class TextureLosses {
         /// Ridge of the albedo-basis solve, relative to the mean diagonal of BᵀWB.
         public var basisRidge: Double = 0.01
         public var blurRadius = 2
+        /// Radius R (texels) of the box the albedo is compared through: its tone, not its
+        /// features. 0 compares texel by texel.
+        public var albedoToneRadius = 6
         public init() {}
     }
 
@@ -236,37 +242,37 @@ public final class TextureLosses {
     private func detail(_ u: [SIMD3<Double>], sampler: UVSampler) -> (delta: [Double], luma: [Double]) {
         let luma = u.map { ($0 * Self.lumaWeights).sum() }
         let log = luma.map { Foundation.log(max($0, 0) + Self.logEpsilon) }
-        let blurred = blur(log, sampler: sampler)
+        let blurred = blur(log, sampler: sampler, radius: settings.blurRadius)
         return (zip(log, blurred).map { $0 - $1 }, luma)
     }
 
-    /// B(ℓ) = box(Wℓ) / box(W) on the T×T grid, read back at the sampler's texels.
-    private func blur(_ values: [Double], sampler: UVSampler) -> [Double] {
+    /// B(v) = box(Wv) / box(W) on the T×T grid, read back at the sampler's texels.
+    private func blur<T: BlurValue>(_ values: [T], sampler: UVSampler, radius: Int) -> [T] {
         let t = settings.textureSize
-        var grid = [Double](repeating: 0, count: t * t), mask = [Double](repeating: 0, count: t * t)
+        var grid = [T](repeating: .zero, count: t * t), mask = [Double](repeating: 0, count: t * t)
         for (k, texel) in sampler.texels.enumerated() { grid[texel.index] = values[k]; mask[texel.index] = 1 }
-        let sum = box(grid), count = box(mask)
-        return sampler.texels.map { sum[$0.index] / max(count[$0.index], 1) }
+        let sum = box(grid, radius: radius), count = box(mask, radius: radius)
+        return sampler.texels.map { sum[$0.index].scaled(by: 1 / max(count[$0.index], 1)) }
     }
 
     /// Bᵀ g = W · box(g / box(W)) (box is symmetric), read back at the sampler's texels.
-    private func blurAdjoint(_ g: [Double], sampler: UVSampler) -> [Double] {
+    private func blurAdjoint<T: BlurValue>(_ g: [T], sampler: UVSampler, radius: Int) -> [T] {
         let t = settings.textureSize
         var mask = [Double](repeating: 0, count: t * t)
         for texel in sampler.texels { mask[texel.index] = 1 }
-        let count = box(mask)
-        var grid = [Double](repeating: 0, count: t * t)
-        for (k, texel) in sampler.texels.enumerated() { grid[texel.index] = g[k] / max(count[texel.index], 1) }
-        let spread = box(grid)
+        let count = box(mask, radius: radius)
+        var grid = [T](repeating: .zero, count: t * t)
+        for (k, texel) in sampler.texels.enumerated() { grid[texel.index] = g[k].scaled(by: 1 / max(count[texel.index], 1)) }
+        let spread = box(grid, radius: radius)
         return sampler.texels.map { spread[$0.index] }
     }
 
     /// Sum over a (2r+1)² window, zero outside the grid.
-    private func box(_ v: [Double]) -> [Double] {
-        let t = settings.textureSize, r = settings.blurRadius
-        var rows = [Double](repeating: 0, count: t * t), out = rows
-        for y in 0..<t { for x in 0..<t { var s = 0.0; for d in max(0, x - r)...min(t - 1, x + r) { s += v[y * t + d] }; rows[y * t + x] = s } }
-        for y in 0..<t { for x in 0..<t { var s = 0.0; for d in max(0, y - r)...min(t - 1, y + r) { s += rows[d * t + x] }; out[y * t + x] = s } }
+    private func box<T: BlurValue>(_ v: [T], radius r: Int) -> [T] {
+        let t = settings.textureSize
+        var rows = [T](repeating: .zero, count: t * t), out = rows
+        for y in 0..<t { for x in 0..<t { var s = T.zero; for d in max(0, x - r)...min(t - 1, x + r) { s = s + v[y * t + d] }; rows[y * t + x] = s } }
+        for y in 0..<t { for x in 0..<t { var s = T.zero; for d in max(0, y - r)...min(t - 1, y + r) { s = s + rows[d * t + x] }; out[y * t + x] = s } }
         return out
     }
 
@@ -294,14 +300,14 @@ public final class TextureLosses {
         if settings.albedoWeight > 0 {
             let a = albedo(u, s)
             let scale = settings.albedoWeight / Double(3 * texels.count)
+            let radius = settings.albedoToneRadius
+            let difference = texels.map { a[$0.index] - s.targetAlbedo[$0.index] }
+            let tone = radius > 0 ? blur(difference, sampler: s.sampler, radius: radius) : difference
+            values.albedo = scale * tone.reduce(0.0) { $0 + ($1 * $1).sum() }
+            let dTone = tone.map { 2 * scale * $0 }
+            let dDifference = radius > 0 ? blurAdjoint(dTone, sampler: s.sampler, radius: radius) : dTone
             var seed = [SIMD3<Double>](repeating: .zero, count: a.count)
-            var total = 0.0
-            for texel in texels {
-                let d = a[texel.index] - s.targetAlbedo[texel.index]
-                total += (d * d).sum()
-                seed[texel.index] = 2 * scale * d
-            }
-            values.albedo = total * scale
+            for (k, texel) in texels.enumerated() { seed[texel.index] = dDifference[k] }
             if let basis = albedoBasis {
                 // α = μ + B M Bᵀ W (x − μ): dx = W B M Bᵀ seed (M symmetric; the seed is on valid texels).
                 let h = Self.multiply(s.basisInverse, basis.project(texels.map { ($0.index, seed[$0.index]) }))
@@ -328,7 +334,7 @@ public final class TextureLosses {
                     dDelta[k] = 2 * scale * d
                 }
                 values.detail = total * scale
-                let adjoint = blurAdjoint(dDelta, sampler: s.sampler)
+                let adjoint = blurAdjoint(dDelta, sampler: s.sampler, radius: settings.blurRadius)
                 for k in texels.indices {
                     let dLog = dDelta[k] - adjoint[k]
                     dU[k] += dLog / (max(luma[k], 0) + Self.logEpsilon) * (luma[k] > 0 ? Self.lumaWeights : .zero)
@@ -355,3 +361,12 @@ public final class TextureLosses {
         return values
     }
 }
+
+/// What the normalised blur needs of a texel's value (a luminance or a colour).
+protocol BlurValue {
+    static var zero: Self { get }
+    static func + (a: Self, b: Self) -> Self
+    func scaled(by factor: Double) -> Self
+}
+extension Double: BlurValue { func scaled(by factor: Double) -> Double { self * factor } }
+extension SIMD3: BlurValue where Scalar == Double { func scaled(by factor: Double) -> SIMD3<Double> { self * factor } }

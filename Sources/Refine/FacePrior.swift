@@ -143,6 +143,7 @@ struct FacePrior {
         settings.detailWeight = options.detailWeight
         settings.shapeWeight = options.shapeWeight
         settings.textureSize = options.textureSize
+        settings.albedoToneRadius = options.albedoToneRadius
         let full = options.size
         let targets = Array(crops.targets[segment])
         let losses = TextureLosses(surfaces: Array(surfaces[segment]), settings: settings, albedoBasis: albedoBasis) { frame, size in

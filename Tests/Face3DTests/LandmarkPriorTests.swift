@@ -60,7 +60,7 @@ final class LandmarkPriorTests: XCTestCase {
         return rgb
     }
 
-    func makeLosses(size: Int, weights: (Double, Double, Double) = (1, 0.5, 0.5), basis: AlbedoBasis? = nil) throws -> (TextureLosses, FaceSurface) {
+    func makeLosses(size: Int, weights: (Double, Double, Double) = (1, 0.5, 0.5), basis: AlbedoBasis? = nil, toneRadius: Int = 4) throws -> (TextureLosses, FaceSurface) {
         let face = try Self.face()
         let prior = LandmarkPrior(meanShape: face, tracks: [face])
         // The face fills the crop: landmarks into 0…1.
@@ -69,6 +69,7 @@ final class LandmarkPriorTests: XCTestCase {
         let surface = prior.surface(face.map { $0 - SIMD2(min(lo.x, lo.y), min(lo.x, lo.y)) }, extent: side)
         var settings = TextureLosses.Settings()
         settings.textureSize = 24
+        settings.albedoToneRadius = toneRadius
         (settings.albedoWeight, settings.detailWeight, settings.shapeWeight) = weights
         let losses = TextureLosses(surfaces: [surface], settings: settings, albedoBasis: basis) { _, n in Self.crop(n, tint: SIMD3(0.8, 0.6, 0.5), seed: 1) }
         losses.setDetailReference([(surface, Self.crop(size, tint: SIMD3(0.7, 0.55, 0.5), seed: 2), size)])
@@ -85,6 +86,25 @@ final class LandmarkPriorTests: XCTestCase {
         XCTAssertLessThan(same.albedo, 1e-12)
         XCTAssertGreaterThan(tinted.albedo, 1e-3)
         XCTAssertGreaterThan(same.detail, 0, "the target's noise is not the reference's")
+    }
+
+    /// The albedo term compares tone, not features: fine stripes on the output barely count
+    /// through the tone box while a tint counts nearly in full; texel by texel both count.
+    func testAlbedoTermComparesToneNotFeatures() throws {
+        let n = 40
+        let target = Self.crop(n, tint: SIMD3(0.8, 0.6, 0.5), seed: 1).map(Double.init)
+        let tinted = Self.crop(n, tint: SIMD3(0.7, 0.6, 0.6), seed: 1).map(Double.init)
+        let striped = target.indices.map { i in target[i] + 0.15 * sin(2 * Double.pi * Double(i % n) / 6) }
+        func albedoLoss(_ rgb: [Double], radius: Int) throws -> Double {
+            let (losses, _) = try makeLosses(size: n, weights: (1, 0, 0), toneRadius: radius)
+            var scratch = [Double](repeating: 0, count: rgb.count)
+            return losses.evaluate(rgb: rgb, size: n, frame: 0, gradient: &scratch).albedo
+        }
+        let stripes = (texel: try albedoLoss(striped, radius: 0), tone: try albedoLoss(striped, radius: 4))
+        let tint = (texel: try albedoLoss(tinted, radius: 0), tone: try albedoLoss(tinted, radius: 4))
+        XCTAssertGreaterThan(stripes.texel, 1e-4, "texel by texel the stripes count")
+        XCTAssertLessThan(stripes.tone, 0.1 * stripes.texel)
+        XCTAssertGreaterThan(tint.tone, 0.5 * tint.texel)
     }
 
     /// The albedo, detail and shape losses, each alone, against central differences in Double
@@ -111,11 +131,11 @@ final class LandmarkPriorTests: XCTestCase {
             })
         }
         let basis = AlbedoBasis(textureSize: 24, mean: mean, basis: components)
-        let cases: [(String, (Double, Double, Double), AlbedoBasis?)] = [
-            ("albedo", (1.0, 0.0, 0.0), nil), ("albedo basis", (1.0, 0.0, 0.0), basis),
-            ("detail", (0.0, 0.5, 0.0), nil), ("shape", (0.0, 0.0, 0.5), nil)]
-        for (name, weights, space) in cases {
-            let (losses, _) = try makeLosses(size: n, weights: weights, basis: space)
+        let cases: [(String, (Double, Double, Double), AlbedoBasis?, Int)] = [
+            ("albedo tone", (1.0, 0.0, 0.0), nil, 4), ("albedo per texel", (1.0, 0.0, 0.0), nil, 0),
+            ("albedo basis", (1.0, 0.0, 0.0), basis, 4), ("detail", (0.0, 0.5, 0.0), nil, 4), ("shape", (0.0, 0.0, 0.5), nil, 4)]
+        for (name, weights, space, radius) in cases {
+            let (losses, _) = try makeLosses(size: n, weights: weights, basis: space, toneRadius: radius)
             let x = Self.crop(n, tint: SIMD3(0.7, 0.62, 0.55), seed: 5).map(Double.init)
             var g = [Double](repeating: 0, count: x.count)
             let base = losses.evaluate(rgb: x, size: n, frame: 0, gradient: &g)
