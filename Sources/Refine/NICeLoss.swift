@@ -12,7 +12,9 @@ public import Tensor
 /// φ_0 is the pixel itself, s_0 = s, and s_l is s average-pooled to stage l's size. Where the
 /// proxy is an outlier (a block, a collapsed mouth) the fit cannot follow it, |·| stays large and
 /// the network learns to raise s there, down-weighting it: aleatoric uncertainty (Kendall & Gal).
-/// Without uncertainty every term is a plain mean L1 and s gets no gradient.
+/// Without uncertainty every term is a plain mean L1 and s gets no gradient. Extra terms (the 3D
+/// prior's) are added as m · L_extra, m = mean e^(−s) over the region held constant within the
+/// step (`meanDataWeight`): the balance they have with the data terms under L1.
 /// Further loss terms on the refined RGB crop: where the 3D face prior's albedo and detail
 /// losses plug in. `evaluate` returns one (weighted) value per name and adds the gradient of
 /// their sum with respect to the RGB crop [1, 3, h, w] into `dRGB`.
@@ -87,12 +89,31 @@ public final class NICeLoss {
             let dRGB = Tensor(rgb.shape)
             dRGB.fill(0)
             let start = DispatchTime.now().uptimeNanoseconds
-            for term in extraTerms { result.terms += term.evaluate(rgb: rgb, frame: frame, dRGB: dRGB) }
+            var extras: [Float] = []
+            for term in extraTerms { extras += term.evaluate(rgb: rgb, frame: frame, dRGB: dRGB) }
             extraSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            for i in 0..<(3 * plane) { gradient.pointer[i] += dRGB.pointer[i] }
-            result.total = result.terms.reduce(0, +)
+            let balance = uncertainty ? Self.meanDataWeight(bounded, region: region) : 1
+            for i in 0..<(3 * plane) { gradient.pointer[i] += balance * dRGB.pointer[i] }
+            result.terms += extras
+            result.total += balance * extras.reduce(0, +)
         }
         return result
+    }
+
+    /// The σ-weighted data terms' mean weight, Σ r·e^(−s) / Σ r (1 under plain L1). The extra
+    /// terms are scaled by it, held constant within the step, so they keep the balance with the
+    /// data terms that they have under L1. Unscaled, σ itself tips that balance: where the output
+    /// strays from the proxy, s grows, e^(−s) shrinks the data term there, and the prior's pull
+    /// meets less resistance — the loop by which a 256² fit collapsed onto the target crop (README,
+    /// "3D face prior" benchmarks).
+    static func meanDataWeight(_ s: [Float], region: [Float]?) -> Float {
+        var weighted = 0.0, mass = 0.0
+        for i in s.indices {
+            let r = Double(region?[i] ?? 1)
+            weighted += r * Foundation.exp(-Double(s[i]))
+            mass += r
+        }
+        return mass > 0 ? Float(weighted / mass) : 1
     }
 
     /// Bound of the log-variance (σ between e^(−3) and e^3 in the loss).

@@ -44,4 +44,44 @@ final class NICeLossTests: XCTestCase {
             }
         }
     }
+
+    /// A stand-in 3D term: Σ x² over the RGB crop, gradient 2x.
+    final class SquaredSum: RefineLossTerm {
+        let names = ["squares"]
+        func evaluate(rgb: Tensor, frame: Int, dRGB: Tensor) -> [Float] {
+            for i in 0..<rgb.count { dRGB.pointer[i] += 2 * rgb.pointer[i] }
+            return [rgb.values.reduce(0) { $0 + $1 * $1 }]
+        }
+    }
+
+    /// Extra terms enter scaled by the σ-weighted data terms' mean weight mean e^(−s) (1 under
+    /// plain L1), so σ cannot tip the balance between the data and the prior.
+    func testExtraTermsKeepTheirBalanceWithTheDataTerms() {
+        let n = 8, plane = n * n
+        for (uncertainty, raw) in [(true, Float(1.5)), (true, -0.7), (false, 1.5)] {
+            var options = RefineOptions()
+            options.features = .pixel
+            options.uncertainty = uncertainty
+            let plain = NICeLoss(options: options, identity: nil), extended = NICeLoss(options: options, identity: nil)
+            extended.extraTerms = [SquaredSum()]
+            // s = raw everywhere but for one pixel, so the weight is a mean, not one value.
+            let output = Tensor(Shape(1, 4, n, n), values: (0..<(4 * plane)).map { i in
+                i < 3 * plane ? 0.2 + 0.5 * Float(i % 7) / 7 : (i == 3 * plane ? raw + 1 : raw) })
+            let reference = Tensor(Shape(1, 3, n, n), values: (0..<(3 * plane)).map { _ in 0.4 })
+            let g0 = Tensor(output.shape), g1 = Tensor(output.shape)
+            let base = plain.evaluate(output: output, reference: reference, gradient: g0)
+            let with = extended.evaluate(output: output, reference: reference, gradient: g1)
+            let bound = NICeLoss.logVarianceBound
+            let weights = (0..<plane).map { Foundation.exp(-Double(NICeLoss.boundedLogVariance(output.values[3 * plane + $0], bound: bound))) }
+            let m = uncertainty ? weights.reduce(0, +) / Double(plane) : 1
+            let squares = (0..<(3 * plane)).reduce(0.0) { $0 + Double(output.values[$1] * output.values[$1]) }
+            XCTAssertEqual(Double(with.terms.last!), squares, accuracy: 1e-4 * squares, "the term's own value is reported")
+            XCTAssertEqual(Double(with.total - base.total), m * squares, accuracy: 1e-4 * m * squares, "uncertainty \(uncertainty) s \(raw)")
+            for i in [0, 5, 3 * plane - 1] {
+                XCTAssertEqual(Double(g1.values[i] - g0.values[i]), m * 2 * Double(output.values[i]), accuracy: 1e-4 * m, "pixel \(i)")
+            }
+            XCTAssertEqual(g1.values[3 * plane + 2], g0.values[3 * plane + 2], "s gets no gradient from the extra terms")
+            if uncertainty { XCTAssertNotEqual(m, 1, accuracy: 0.1) }
+        }
+    }
 }
