@@ -15,8 +15,8 @@ import Foundation
 /// W marks the visible skin texels, shading = the target frame's 9-coefficient SH light on the
 /// frame's normals (normalised to mean 1), B a normalised box blur over valid texels (B_R: radius
 /// R). The albedo is compared through B_R so only its tone is: α also carries the target's
-/// features (brows, lips, eye shapes), and matching those texel by texel undoes the swap (a 256²
-/// fit collapsed to the target itself that way). α is linear
+/// features (brows, lips, eye shapes), and matching those texel by texel pulls the output back
+/// toward the target crop, undoing the swap. α is linear
 /// in I, so its gradient is exact through Sᵀ and one more solve with the same symmetric matrix;
 /// δ is exact through the log's derivative. δ_ref is the mean δ over reference images (the
 /// identity photos, else the proxy frames): the detail that stays put. The shape term linearises

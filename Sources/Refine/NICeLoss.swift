@@ -104,8 +104,8 @@ public final class NICeLoss {
     /// terms are scaled by it, held constant within the step, so they keep the balance with the
     /// data terms that they have under L1. Unscaled, σ itself tips that balance: where the output
     /// strays from the proxy, s grows, e^(−s) shrinks the data term there, and the prior's pull
-    /// meets less resistance — the loop by which a 256² fit collapsed onto the target crop (README,
-    /// "3D face prior" benchmarks).
+    /// meets less resistance — a loop by which 256² fits collapsed onto the target crop (README,
+    /// "3D face prior" benchmarks; one fit in twelve still collapsed with the balance).
     static func meanDataWeight(_ s: [Float], region: [Float]?) -> Float {
         var weighted = 0.0, mass = 0.0
         for i in s.indices {
