@@ -29,6 +29,8 @@ public final class NICeLoss {
     public var extraNames: [String] { extraTerms.flatMap(\.names) }
     /// Seconds spent in the extra terms so far (the report's time split).
     public private(set) var extraSeconds = 0.0
+    /// The factor m the extra terms entered the last evaluation with (`meanDataWeight`; 1 under L1).
+    public private(set) var lastBalance: Float = 1
 
     let pixelWeight: Float
     let featureWeights: [Float]
@@ -93,6 +95,7 @@ public final class NICeLoss {
             for term in extraTerms { extras += term.evaluate(rgb: rgb, frame: frame, dRGB: dRGB) }
             extraSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let balance = uncertainty ? Self.meanDataWeight(bounded, region: region) : 1
+            lastBalance = balance
             for i in 0..<(3 * plane) { gradient.pointer[i] += balance * dRGB.pointer[i] }
             result.terms += extras
             result.total += balance * extras.reduce(0, +)

@@ -32,6 +32,9 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var seconds: Double
     /// Mean weighted value of each 3D-prior term this epoch (albedo, detail); nil without a prior.
     public var priorTerms: [String: Double]?
+    /// Mean factor m the prior terms entered the loss with this epoch (mean e^(−s) over the
+    /// face, 1 under plain L1; `NICeLoss.meanDataWeight`); nil without a prior.
+    public var priorBalance: Double?
 }
 
 /// What a fit leaves behind (and what `--resume` reads back).
@@ -156,7 +159,7 @@ final class NICeTrainer {
             loss.uncertainty = options.uncertainty && epoch >= uncertaintyStart
             let order = FrameSchedule.epoch(epoch, steps: stepsPerEpoch, frames: crops.count, seed: options.seed)
             var total = 0.0, finite = 0
-            var extra = [Double](repeating: 0, count: loss.extraNames.count)
+            var extra = [Double](repeating: 0, count: loss.extraNames.count), balance = 0.0
             for (k, t) in order.enumerated() {
                 loss.logVarianceLimit = logVarianceLimit(epoch: epoch, step: k)
                 let (value, terms) = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
@@ -165,6 +168,7 @@ final class NICeTrainer {
                     total += Double(value)
                     finite += 1
                     for (i, v) in terms.suffix(extra.count).enumerated() { extra[i] += Double(v) }
+                    balance += Double(loss.lastBalance)
                 }
                 stepsDone += 1
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
@@ -176,6 +180,7 @@ final class NICeTrainer {
                                      seconds: Date().timeIntervalSince(start))
             if !extra.isEmpty {
                 record.priorTerms = Dictionary(uniqueKeysWithValues: zip(loss.extraNames, extra.map { $0 / Double(max(finite, 1)) }))
+                record.priorBalance = balance / Double(max(finite, 1))
             }
             record.score = Self.score(record, proxyEStab: state.proxyEStab,
                                       targetEStab: coarse ? coarseTargetEStab ?? state.targetEStab : state.targetEStab)

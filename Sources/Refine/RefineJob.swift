@@ -418,6 +418,7 @@ public enum RefineJob {
             let names = Array(Set(s.curve.flatMap { $0.priorTerms?.keys.map { $0 } ?? [] })).sorted()
             if !names.isEmpty {
                 page.lineChart(names.map { name in (name, s.curve.map { $0.priorTerms?[name] }) }, xLabel: "epoch", yLabel: "3D prior terms (weighted)")
+                page.lineChart([("m", s.curve.map(\.priorBalance))], xLabel: "epoch", yLabel: "prior balance m = mean e^(−s)")
             }
         }
         var priorLine = "3D prior: \(report.prior)."

@@ -62,7 +62,7 @@ final class Face3DCLITests: XCTestCase {
 
     func testRefineAddsTheLandmarkPriorsTermsAndSaysWhichPriorRan() throws {
         struct Report: Decodable {
-            struct Segment: Decodable { struct Epoch: Decodable { let priorTerms: [String: Double]? }; let curve: [Epoch] }
+            struct Segment: Decodable { struct Epoch: Decodable { let priorTerms: [String: Double]?; let priorBalance: Double? }; let curve: [Epoch] }
             let prior: String
             let region: String
             let segments: [Segment]
@@ -82,6 +82,7 @@ final class Face3DCLITests: XCTestCase {
         XCTAssertGreaterThan(terms["albedo"] ?? 0, 0)
         XCTAssertNotNil(terms["detail"])
         XCTAssertNotNil(terms["shape"])
+        XCTAssertGreaterThan(report.segments[0].curve.last?.priorBalance ?? 0, 0, "the factor the prior entered the loss with")
 
         // Identity photos with their landmarks (the detector does not reliably find synthetic
         // faces): the shape term gets its reference and the report scores identity to the photos.
