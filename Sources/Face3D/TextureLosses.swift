@@ -37,7 +37,8 @@ public final class TextureLosses {
         public var basisRidge: Double = 0.01
         public var blurRadius = 2
         /// Radius R (texels) of the box the albedo is compared through: its tone, not its
-        /// features. 0 compares texel by texel.
+        /// features. R ≥ textureSize − 1 (the box spans the map) compares the mean tone over the
+        /// visible skin; 0 compares texel by texel.
         public var albedoToneRadius = 6
         public init() {}
     }
@@ -63,6 +64,9 @@ public final class TextureLosses {
 
     struct FrameState {
         var sampler: UVSampler
+        /// The detail's high-pass blur and the albedo's tone box over this sampler's texels.
+        var detailBlur: TexelBlur
+        var toneBlur: TexelBlur
         /// Per texel of the sampler.
         var shading: [Double]
         /// Target albedo over the full T×T grid (valid texels matter).
@@ -91,7 +95,7 @@ public final class TextureLosses {
         for image in images {
             let sampler = UVSampler(image.surface, width: image.size, height: image.size, textureSize: t)
             let u = sampler.gather { Double(image.rgb[$0]) }
-            let delta = detail(u, sampler: sampler).delta
+            let delta = detail(u, blur: detailBlur(sampler)).delta
             for (k, texel) in sampler.texels.enumerated() { sum[texel.index] += delta[k]; count[texel.index] += 1 }
         }
         detailReference = (zip(sum, count).map { $1 > 0 ? $0 / $1 : 0 }, count.map { $0 > 0 })
@@ -112,7 +116,9 @@ public final class TextureLosses {
         let light = SphericalHarmonics.solve(normals: sampler.texels.map(\.normal), values: u.map { Double(($0 * Self.lumaWeights).sum()) })
         let raw = sampler.texels.map { SphericalHarmonics.shade($0.normal, light) }
         let mean = max(1e-6, raw.isEmpty ? 1 : raw.reduce(0, +) / Double(raw.count))
-        var s = FrameState(sampler: sampler, shading: raw.map { max(0.2, $0 / mean) }, targetAlbedo: [])
+        var s = FrameState(sampler: sampler, detailBlur: detailBlur(sampler),
+                           toneBlur: TexelBlur(side: settings.textureSize, radius: settings.albedoToneRadius, indices: sampler.texels.map(\.index)),
+                           shading: raw.map { max(0.2, $0 / mean) }, targetAlbedo: [])
         if let basis = albedoBasis { s.basisInverse = Self.basisInverse(basis, sampler: sampler, ridge: settings.basisRidge) }
         s.targetAlbedo = albedo(u, s)
         let k = s.modes
@@ -239,41 +245,15 @@ public final class TextureLosses {
     }
 
     /// δ per sampler texel, with what backward needs.
-    private func detail(_ u: [SIMD3<Double>], sampler: UVSampler) -> (delta: [Double], luma: [Double]) {
+    private func detailBlur(_ sampler: UVSampler) -> TexelBlur {
+        TexelBlur(side: settings.textureSize, radius: settings.blurRadius, indices: sampler.texels.map(\.index))
+    }
+
+    private func detail(_ u: [SIMD3<Double>], blur: TexelBlur) -> (delta: [Double], luma: [Double]) {
         let luma = u.map { ($0 * Self.lumaWeights).sum() }
         let log = luma.map { Foundation.log(max($0, 0) + Self.logEpsilon) }
-        let blurred = blur(log, sampler: sampler, radius: settings.blurRadius)
+        let blurred = blur.apply(log)
         return (zip(log, blurred).map { $0 - $1 }, luma)
-    }
-
-    /// B(v) = box(Wv) / box(W) on the T×T grid, read back at the sampler's texels.
-    private func blur<T: BlurValue>(_ values: [T], sampler: UVSampler, radius: Int) -> [T] {
-        let t = settings.textureSize
-        var grid = [T](repeating: .zero, count: t * t), mask = [Double](repeating: 0, count: t * t)
-        for (k, texel) in sampler.texels.enumerated() { grid[texel.index] = values[k]; mask[texel.index] = 1 }
-        let sum = box(grid, radius: radius), count = box(mask, radius: radius)
-        return sampler.texels.map { sum[$0.index].scaled(by: 1 / max(count[$0.index], 1)) }
-    }
-
-    /// Bᵀ g = W · box(g / box(W)) (box is symmetric), read back at the sampler's texels.
-    private func blurAdjoint<T: BlurValue>(_ g: [T], sampler: UVSampler, radius: Int) -> [T] {
-        let t = settings.textureSize
-        var mask = [Double](repeating: 0, count: t * t)
-        for texel in sampler.texels { mask[texel.index] = 1 }
-        let count = box(mask, radius: radius)
-        var grid = [T](repeating: .zero, count: t * t)
-        for (k, texel) in sampler.texels.enumerated() { grid[texel.index] = g[k].scaled(by: 1 / max(count[texel.index], 1)) }
-        let spread = box(grid, radius: radius)
-        return sampler.texels.map { spread[$0.index] }
-    }
-
-    /// Sum over a (2r+1)² window, zero outside the grid.
-    private func box<T: BlurValue>(_ v: [T], radius r: Int) -> [T] {
-        let t = settings.textureSize
-        var rows = [T](repeating: .zero, count: t * t), out = rows
-        for y in 0..<t { for x in 0..<t { var s = T.zero; for d in max(0, x - r)...min(t - 1, x + r) { s = s + v[y * t + d] }; rows[y * t + x] = s } }
-        for y in 0..<t { for x in 0..<t { var s = T.zero; for d in max(0, y - r)...min(t - 1, y + r) { s = s + rows[d * t + x] }; out[y * t + x] = s } }
-        return out
     }
 
     /// The losses of a refined crop (channel-planar RGB [3, size, size] in [0, 1]) of `frame`;
@@ -300,12 +280,11 @@ public final class TextureLosses {
         if settings.albedoWeight > 0 {
             let a = albedo(u, s)
             let scale = settings.albedoWeight / Double(3 * texels.count)
-            let radius = settings.albedoToneRadius
             let difference = texels.map { a[$0.index] - s.targetAlbedo[$0.index] }
-            let tone = radius > 0 ? blur(difference, sampler: s.sampler, radius: radius) : difference
+            let tone = s.toneBlur.apply(difference)
             values.albedo = scale * tone.reduce(0.0) { $0 + ($1 * $1).sum() }
             let dTone = tone.map { 2 * scale * $0 }
-            let dDifference = radius > 0 ? blurAdjoint(dTone, sampler: s.sampler, radius: radius) : dTone
+            let dDifference = s.toneBlur.adjoint(dTone)
             var seed = [SIMD3<Double>](repeating: .zero, count: a.count)
             for (k, texel) in texels.enumerated() { seed[texel.index] = dDifference[k] }
             if let basis = albedoBasis {
@@ -322,7 +301,7 @@ public final class TextureLosses {
             }
         }
         if settings.detailWeight > 0, let reference = detailReference {
-            let (delta, luma) = detail(u, sampler: s.sampler)
+            let (delta, luma) = detail(u, blur: s.detailBlur)
             let used = texels.indices.filter { reference.valid[texels[$0].index] }
             if !used.isEmpty {
                 let scale = settings.detailWeight / Double(used.count)
@@ -334,7 +313,7 @@ public final class TextureLosses {
                     dDelta[k] = 2 * scale * d
                 }
                 values.detail = total * scale
-                let adjoint = blurAdjoint(dDelta, sampler: s.sampler, radius: settings.blurRadius)
+                let adjoint = s.detailBlur.adjoint(dDelta)
                 for k in texels.indices {
                     let dLog = dDelta[k] - adjoint[k]
                     dU[k] += dLog / (max(luma[k], 0) + Self.logEpsilon) * (luma[k] > 0 ? Self.lumaWeights : .zero)
@@ -361,12 +340,3 @@ public final class TextureLosses {
         return values
     }
 }
-
-/// What the normalised blur needs of a texel's value (a luminance or a colour).
-protocol BlurValue {
-    static var zero: Self { get }
-    static func + (a: Self, b: Self) -> Self
-    func scaled(by factor: Double) -> Self
-}
-extension Double: BlurValue { func scaled(by factor: Double) -> Double { self * factor } }
-extension SIMD3: BlurValue where Scalar == Double { func scaled(by factor: Double) -> SIMD3<Double> { self * factor } }

@@ -105,6 +105,10 @@ final class LandmarkPriorTests: XCTestCase {
         XCTAssertGreaterThan(stripes.texel, 1e-4, "texel by texel the stripes count")
         XCTAssertLessThan(stripes.tone, 0.1 * stripes.texel)
         XCTAssertGreaterThan(tint.tone, 0.5 * tint.texel)
+        // The whole map's mean tone (the default): the stripes average out, the tint stays.
+        let mean = (stripes: try albedoLoss(striped, radius: 23), tint: try albedoLoss(tinted, radius: 23))
+        XCTAssertLessThan(mean.stripes, 0.1 * stripes.texel)
+        XCTAssertGreaterThan(mean.tint, 0.5 * tint.texel)
     }
 
     /// The albedo, detail and shape losses, each alone, against central differences in Double
@@ -133,6 +137,7 @@ final class LandmarkPriorTests: XCTestCase {
         let basis = AlbedoBasis(textureSize: 24, mean: mean, basis: components)
         let cases: [(String, (Double, Double, Double), AlbedoBasis?, Int)] = [
             ("albedo tone", (1.0, 0.0, 0.0), nil, 4), ("albedo per texel", (1.0, 0.0, 0.0), nil, 0),
+            ("albedo mean tone", (1.0, 0.0, 0.0), nil, 23),
             ("albedo basis", (1.0, 0.0, 0.0), basis, 4), ("detail", (0.0, 0.5, 0.0), nil, 4), ("shape", (0.0, 0.0, 0.5), nil, 4)]
         for (name, weights, space, radius) in cases {
             let (losses, _) = try makeLosses(size: n, weights: weights, basis: space, toneRadius: radius)
