@@ -14,9 +14,11 @@ import Foundation
 ///
 /// W marks the visible skin texels, shading = the target frame's 9-coefficient SH light on the
 /// frame's normals (normalised to mean 1), B a normalised box blur over valid texels (B_R: radius
-/// R). The albedo is compared through B_R so only its tone is: α also carries the target's
-/// features (brows, lips, eye shapes), and matching those texel by texel pulls the output back
-/// toward the target crop, undoing the swap. α is linear
+/// R; by default wide enough to span the map, so B_R is the mean over the visible skin). The
+/// albedo is compared through B_R so only its tone is: α also carries the target's features
+/// (brows, lips, eye shapes), and matching those pulls the output back toward the target crop,
+/// undoing the swap — per texel, and through a 13-texel box once in twelve fits on the test bed;
+/// the mean tone collapsed none of the twelve (README, "3D face prior" benchmarks). α is linear
 /// in I, so its gradient is exact through Sᵀ and one more solve with the same symmetric matrix;
 /// δ is exact through the log's derivative. δ_ref is the mean δ over reference images (the
 /// identity photos, else the proxy frames): the detail that stays put. The shape term linearises
@@ -39,7 +41,7 @@ public final class TextureLosses {
         /// Radius R (texels) of the box the albedo is compared through: its tone, not its
         /// features. R ≥ textureSize − 1 (the box spans the map) compares the mean tone over the
         /// visible skin; 0 compares texel by texel.
-        public var albedoToneRadius = 6
+        public var albedoToneRadius = 256
         public init() {}
     }
 

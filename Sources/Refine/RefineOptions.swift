@@ -102,9 +102,10 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Weights of the 3D prior's albedo and detail losses (0…100; 0 turns one off).
     public var albedoWeight = 1.0
     public var detailWeight = 0.1
-    /// Radius (UV texels, 0…64) of the box the albedo is compared through: the skin tone, not
-    /// the target's features (0: texel by texel, which can pull the output back to the target).
-    public var albedoToneRadius = 6
+    /// Radius (UV texels, 0…256) of the box the albedo is compared through: the skin tone, not
+    /// the target's features. At least the map's side − 1 (the default) compares the face's mean
+    /// tone; 0 texel by texel, which can pull the output back to the target.
+    public var albedoToneRadius = 256
     /// Weight of the photometric shape loss (0…100; 0 turns it off). Off by default: on the test
     /// bed it cost up to 6 dB against the truth (README, "Refine benchmarks").
     public var shapeWeight = 0.0
@@ -167,7 +168,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(["ultrafast", "fast", "medium"].contains(scoringFlow), "scoring flow must be ultrafast, fast or medium")
         check([albedoWeight, detailWeight, shapeWeight].allSatisfy { (0...100).contains($0) }, "albedo, detail and shape weights must be in 0...100")
         check((16...256).contains(textureSize), "texture size must be in 16...256")
-        check((0...64).contains(albedoToneRadius), "albedo tone radius must be in 0...64")
+        check((0...256).contains(albedoToneRadius), "albedo tone radius must be in 0...256")
         return out
     }
 }

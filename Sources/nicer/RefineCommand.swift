@@ -131,7 +131,7 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("albedo-weight"), help: "Weight of the 3D prior's albedo loss (0...100; 0: off).")
     var albedoWeight = RefineOptions().albedoWeight
 
-    @Option(name: .customLong("albedo-tone-radius"), help: "Radius in UV texels of the box the albedo is compared through: skin tone, not features (0...64; 0: texel by texel).")
+    @Option(name: .customLong("albedo-tone-radius"), help: "Radius in UV texels of the box the albedo is compared through: skin tone, not features (0...256; at least the UV map's side - 1: the face's mean tone; 0: texel by texel).")
     var albedoToneRadius = RefineOptions().albedoToneRadius
 
     @Option(name: .customLong("detail-weight"), help: "Weight of the 3D prior's detail loss (0...100; 0: off).")
