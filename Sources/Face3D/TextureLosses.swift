@@ -17,8 +17,9 @@ import Foundation
 /// R; by default wide enough to span the map, so B_R is the mean over the visible skin). The
 /// albedo is compared through B_R so only its tone is: α also carries the target's features
 /// (brows, lips, eye shapes), and matching those pulls the output back toward the target crop,
-/// undoing the swap — per texel, and through a 13-texel box once in twelve fits on the test bed;
-/// the mean tone collapsed none of the twelve (README, "3D face prior" benchmarks). α is linear
+/// undoing the swap — per texel, and through a 13-texel box once in twelve skin-transfer fits on
+/// the test bed; by the mean tone none of those twelve, but one of three clips whose swap changes
+/// the skin tone still went back to the target (README, "3D face prior" benchmarks). α is linear
 /// in I, so its gradient is exact through Sᵀ and one more solve with the same symmetric matrix;
 /// δ is exact through the log's derivative. δ_ref is the mean δ over reference images (the
 /// identity photos, else the proxy frames): the detail that stays put. The shape term linearises
@@ -246,11 +247,12 @@ public final class TextureLosses {
         return x
     }
 
-    /// δ per sampler texel, with what backward needs.
+    /// The detail's high-pass blur over a sampler's texels.
     private func detailBlur(_ sampler: UVSampler) -> TexelBlur {
         TexelBlur(side: settings.textureSize, radius: settings.blurRadius, indices: sampler.texels.map(\.index))
     }
 
+    /// δ per sampler texel, with what backward needs.
     private func detail(_ u: [SIMD3<Double>], blur: TexelBlur) -> (delta: [Double], luma: [Double]) {
         let luma = u.map { ($0 * Self.lumaWeights).sum() }
         let log = luma.map { Foundation.log(max($0, 0) + Self.logEpsilon) }

@@ -108,8 +108,9 @@ public final class NICeLoss {
     /// data terms that they have under L1. Unscaled, σ itself tips that balance: where the output
     /// strays from the proxy, s grows, e^(−s) shrinks the data term there, and the prior's pull
     /// meets less resistance — a loop by which 256² fits collapsed onto the target crop (README,
-    /// "3D face prior" benchmarks; with the balance, one fit in twelve still collapsed while the
-    /// albedo was compared through a 13-texel box, none once by its mean tone).
+    /// "3D face prior" benchmarks; with the balance, one skin-transfer fit in twelve still
+    /// collapsed while the albedo was compared through a 13-texel box, none by its mean tone; a
+    /// clip whose swap changes the skin tone collapses with or without σ).
     static func meanDataWeight(_ s: [Float], region: [Float]?) -> Float {
         var weighted = 0.0, mass = 0.0
         for i in s.indices {
