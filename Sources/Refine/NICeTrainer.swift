@@ -27,6 +27,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var eStab: Double
     /// PSNR to the proxy over the monitor frames in the face mask (dB).
     public var fidelity: Double
+    /// Size of the fit's change to the target, RMS(output − target) / RMS(proxy − target) over the
+    /// monitor frames' face mask: near 0 when the fit has gone back to the target crop (the
+    /// residual mapping's zero correction; README, "3D face prior" benchmarks). nil in old states.
+    public var correction: Double?
     /// The automatic stop's score (higher is better; see `NICeTrainer.score`).
     public var score: Double
     public var seconds: Double
@@ -174,10 +178,11 @@ final class NICeTrainer {
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
                                  coarse ? " (half res)" : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
             }
-            let (eStab, fidelity) = timed("monitor") { monitor(coarse ? coarseMonitor ?? full : full) }
+            let (eStab, fidelity, correction) = timed("monitor") { monitor(coarse ? coarseMonitor ?? full : full) }
             var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
                                      loss: total / Double(max(finite, 1)), eStab: eStab.isFinite ? eStab : 1, fidelity: fidelity.isFinite ? fidelity : 0, score: 0,
                                      seconds: Date().timeIntervalSince(start))
+            record.correction = correction.isFinite ? correction : nil
             if !extra.isEmpty {
                 record.priorTerms = Dictionary(uniqueKeysWithValues: zip(loss.extraNames, extra.map { $0 / Double(max(finite, 1)) }))
                 record.priorBalance = balance / Double(max(finite, 1))
@@ -287,10 +292,11 @@ final class NICeTrainer {
                           motions: monitorPairs.map { warping.motion(previousTarget: targets[$0.0], target: targets[$0.1]) })
     }
 
-    /// e_stab and masked PSNR to the proxy of the current network on the monitor frames.
-    private func monitor(_ set: MonitorSet) -> (Double, Double) {
+    /// e_stab, masked PSNR to the proxy and the correction's relative size (`EpochRecord`) of
+    /// the current network on the monitor frames.
+    private func monitor(_ set: MonitorSet) -> (eStab: Double, fidelity: Double, correction: Double) {
         var outputs: [Int: Image8] = [:]
-        var squared = 0.0, weight = 0.0
+        var squared = 0.0, weight = 0.0, changed = 0.0, swapped = 0.0
         for t in monitorFrames {
             let target = set.targets[t]!
             let (rgb, _) = render(target)
@@ -301,15 +307,18 @@ final class NICeTrainer {
                 let m = Double(mask.pixels[i]) / 255
                 guard m > 0 else { continue }
                 for c in 0..<3 {
-                    let d = (Double(image.pixels[i * 3 + c]) - Double(proxy.pixels[i * 3 + c])) / 255
+                    let out = Double(image.pixels[i * 3 + c]), source = Double(target.pixels[i * 3 + c])
+                    let d = (out - Double(proxy.pixels[i * 3 + c])) / 255
                     squared += m * d * d
+                    changed += m * (out - source) * (out - source)
+                    swapped += m * (Double(proxy.pixels[i * 3 + c]) - source) * (Double(proxy.pixels[i * 3 + c]) - source)
                 }
                 weight += 3 * m
             }
         }
         let eStab = meanEStab(set) { outputs[$0]! }
         let mse = weight > 0 ? squared / weight : 0
-        return (eStab, mse > 0 ? 10 * log10(1 / mse) : 99)
+        return (eStab, mse > 0 ? 10 * log10(1 / mse) : 99, swapped > 0 ? (changed / swapped).squareRoot() : 0)
     }
 
     /// Mean e_stab over the monitor pairs of the frames `frame` gives, on the set's flow and masks.
