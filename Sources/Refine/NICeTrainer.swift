@@ -307,11 +307,12 @@ final class NICeTrainer {
                 let m = Double(mask.pixels[i]) / 255
                 guard m > 0 else { continue }
                 for c in 0..<3 {
-                    let out = Double(image.pixels[i * 3 + c]), source = Double(target.pixels[i * 3 + c])
-                    let d = (out - Double(proxy.pixels[i * 3 + c])) / 255
+                    let out = Double(image.pixels[i * 3 + c]), reference = Double(proxy.pixels[i * 3 + c])
+                    let source = Double(target.pixels[i * 3 + c])
+                    let d = (out - reference) / 255
                     squared += m * d * d
                     changed += m * (out - source) * (out - source)
-                    swapped += m * (Double(proxy.pixels[i * 3 + c]) - source) * (Double(proxy.pixels[i * 3 + c]) - source)
+                    swapped += m * (reference - source) * (reference - source)
                 }
                 weight += 3 * m
             }
