@@ -54,6 +54,10 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// e_stab and fidelity of the proxy itself and of the target on the monitor pairs.
     public var proxyEStab: Double = 0
     public var targetEStab: Double = 0
+    /// Set when the collapse guard took the 3D prior out of this fit (`PriorGuard`).
+    public var priorWithdrawal: PriorWithdrawal?
+
+    public init(fingerprint: String) { self.fingerprint = fingerprint }
 }
 
 /// Fits NICe's network to one clip (one frame per Adam step, shuffled epochs, coarse to fine),
@@ -134,6 +138,7 @@ final class NICeTrainer {
             state.proxyEStab = meanEStab(full) { full.proxies[$0]! }
             state.targetEStab = meanEStab(full) { full.targets[$0]! }
         }
+        if state.priorWithdrawal != nil { loss.extraTerms = [] }
         let half = crops.targets.map { boxShrink($0, 2) }, halfProxies = crops.proxies.map { boxShrink($0, 2) }
         let halfMasks = crops.masks.map { boxShrink($0, 2) }
         // Coarse epochs followed by a fine phase never compete for best: their curve is scored at
@@ -142,8 +147,7 @@ final class NICeTrainer {
             ? monitorSet(targets: half, proxies: halfProxies, masks: halfMasks) : nil
         let coarseTargetEStab = coarseMonitor.map { m in meanEStab(m) { m.targets[$0]! } }
         let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = halfMasks.map { Self.trainingRegion($0) }
-        let fitStart = Date(), startEpoch = state.epochs.count
-        var stepsDone = 0
+        var fitStart = Date(), startEpoch = state.epochs.count, stepsDone = 0
         // Remaining time at the cap: fine steps cost about 4× coarse ones (4× the pixels).
         func eta(_ epoch: Int) -> Double {
             guard stepsDone > 0 else { return 0 }
@@ -155,7 +159,20 @@ final class NICeTrainer {
         // The coarse phase runs its full share of the cap even when its own score is flat: a fit
         // whose half-resolution phase was cut at its plateau ended ~1 dB worse against the truth.
         let fineFollows = coarseEpochs < options.epochs
-        while state.epochs.count < options.epochs, state.stopReason == nil {
+        // The collapse guard needs the half-resolution phase's correction as its reference and its
+        // last weights to restart from.
+        let guarded = options.priorGuard > 0 && !loss.extraTerms.isEmpty && fineFollows && coarseEpochs > 0
+        let coarseCheckpoint = "coarse.safetensors"
+        while true {
+            // A fit that ends on weights the prior has pulled back to the target crop is trained
+            // again without it (checked here, so a resume after the stop's state write repeats it).
+            if guarded, !loss.extraTerms.isEmpty, state.stopReason != nil || state.epochs.count >= options.epochs,
+               let withdrawal = PriorGuard.judge(state, coarseEpochs: coarseEpochs, fraction: options.priorGuard) {
+                try withdrawPrior(withdrawal, state: &state, work: work, checkpoint: coarseCheckpoint, statePath: statePath)
+                progress?("3D prior " + withdrawal.summary)
+                (fitStart, startEpoch, stepsDone) = (Date(), state.epochs.count, 0)
+            }
+            guard state.epochs.count < options.epochs, state.stopReason == nil else { break }
             let epoch = state.epochs.count
             let start = Date()
             let coarse = epoch < coarseEpochs
@@ -194,6 +211,9 @@ final class NICeTrainer {
             state.checkpoint = "epoch-\(record.epoch).safetensors"
             try timed("checkpoints") {
                 try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: work + "/" + state.checkpoint!)
+                if guarded, epoch == coarseEpochs - 1 {
+                    try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: work + "/" + coarseCheckpoint)
+                }
             }
             // Coarse epochs are scored at the resolution they train at: once the fine phase starts,
             // the best is chosen among fine epochs only.
@@ -221,6 +241,24 @@ final class NICeTrainer {
         // σ is drawn with the bound the best weights trained under (narrower while a ramp opens).
         if let bestEpoch = state.bestEpoch { loss.logVarianceLimit = logVarianceLimit(epoch: bestEpoch - 1, step: stepsPerEpoch - 1) }
         return state
+    }
+
+    /// Takes the 3D prior out of the fit and rewinds it to the end of its half-resolution phase
+    /// (weights and Adam state from `checkpoint`): the full-resolution epochs trained with the
+    /// prior leave the curve for `withdrawal.discarded`. The state is written before the newer
+    /// checkpoint goes, so a kill in between resumes into the same decision.
+    private func withdrawPrior(_ withdrawal: PriorWithdrawal, state: inout TrainingState, work: String, checkpoint: String,
+                               statePath: String) throws {
+        try Checkpoint.load(work + "/" + checkpoint, into: network.parameters, optimizer: adam, architecture: architecture)
+        loss.extraTerms = []
+        let previous = state.checkpoint
+        state.priorWithdrawal = withdrawal
+        state.epochs.removeSubrange(coarseEpochs...)
+        state.bestEpoch = nil  // best.safetensors holds a discarded epoch; the next (full-resolution) epoch replaces it
+        state.stopReason = nil
+        state.checkpoint = checkpoint
+        try write(state, to: statePath)
+        if let previous, previous != checkpoint { try? FileManager.default.removeItem(atPath: work + "/" + previous) }
     }
 
     /// The automatic stop's score (README, "Automatic stop"): fidelity to the proxy in dB minus the

@@ -44,6 +44,8 @@ public struct RefineReport: Codable, Sendable {
         /// Seconds of this run's training per part: network (forward, backward, Adam), loss
         /// (pixel and perceptual features), prior (3D terms), monitor, checkpoints.
         public var trainingSeconds: [String: Double]?
+        /// Set when the collapse guard took the 3D prior out of this segment's fit.
+        public var priorWithdrawal: PriorWithdrawal?
     }
 
     public var target: String
@@ -159,7 +161,8 @@ public enum RefineJob {
             segmentReports.append(.init(frames: [segment.lowerBound, segment.upperBound - 1], bestEpoch: state.bestEpoch,
                                         stopReason: state.stopReason, proxyEStabCrops: state.proxyEStab,
                                         targetEStabCrops: state.targetEStab, curve: state.epochs,
-                                        trainingSeconds: trainer.seconds.mapValues { ($0 * 10).rounded() / 10 }))
+                                        trainingSeconds: trainer.seconds.mapValues { ($0 * 10).rounded() / 10 },
+                                        priorWithdrawal: state.priorWithdrawal))
             timed("render") {
                 for t in segment {
                     let (rgb, s) = trainer.render(crops.targets[t])
@@ -412,6 +415,9 @@ public enum RefineJob {
         page.heading("Training")
         for (k, s) in report.segments.enumerated() {
             page.paragraph("Segment \(k + 1), frames \(s.frames[0])…\(s.frames[1]): best epoch \(s.bestEpoch.map(String.init) ?? "–"), stopped: \(s.stopReason ?? "–"). Monitor crops: proxy e_stab \(String(format: "%.4g", s.proxyEStabCrops)), target e_stab \(String(format: "%.4g", s.targetEStabCrops)).")
+            if let withdrawal = s.priorWithdrawal {
+                page.paragraph("3D prior " + withdrawal.summary + ". Epochs trained with it and discarded: \(withdrawal.discarded.map { String(format: "%d (correction %.2f)", $0.epoch, $0.correction ?? 0) }.joined(separator: ", ")).")
+            }
             page.lineChart([("e_stab", s.curve.map { Optional($0.eStab) })], xLabel: "epoch", yLabel: "e_stab (monitor pairs)")
             page.lineChart([("fidelity dB", s.curve.map { Optional($0.fidelity) }), ("score", s.curve.map { Optional($0.score) })],
                            xLabel: "epoch", yLabel: "dB")
@@ -422,6 +428,8 @@ public enum RefineJob {
             }
         }
         var priorLine = "3D prior: \(report.prior)."
+        let withdrawn = report.segments.indices.filter { report.segments[$0].priorWithdrawal != nil }.map { String($0 + 1) }
+        if !withdrawn.isEmpty { priorLine += " Withdrawn by the collapse guard in segment \(withdrawn.joined(separator: ", "))." }
         if let error = report.priorFitError { priorLine += String(format: " FLAME fit: RMS landmark error %.2f px.", error) }
         if let distance = report.shapeDistance { priorLine += String(format: " Shape distance to the identity photos: %.3f.", distance) }
         page.paragraph(priorLine + " Features: \(report.features). Region: \(report.region).")

@@ -106,6 +106,10 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// the target's features. At least the map's side − 1 (the default) compares the face's mean
     /// tone; 0 texel by texel, which can pull the output back to the target.
     public var albedoToneRadius = 256
+    /// The prior's collapse guard (0…1; 0: off): a full-resolution epoch whose `correction` falls
+    /// below this fraction of the last half-resolution epochs' restarts the full-resolution phase
+    /// without the prior (`PriorGuard`).
+    public var priorGuard = 0.5
     /// Weight of the photometric shape loss (0…100; 0 turns it off). Off by default: on the test
     /// bed it cost up to 6 dB against the truth (README, "Refine benchmarks").
     public var shapeWeight = 0.0
@@ -169,6 +173,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check([albedoWeight, detailWeight, shapeWeight].allSatisfy { (0...100).contains($0) }, "albedo, detail and shape weights must be in 0...100")
         check((16...256).contains(textureSize), "texture size must be in 16...256")
         check((0...256).contains(albedoToneRadius), "albedo tone radius must be in 0...256")
+        check((0...1).contains(priorGuard), "prior guard must be in 0...1")
         return out
     }
 }

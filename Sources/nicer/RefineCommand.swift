@@ -134,6 +134,9 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("albedo-tone-radius"), help: "Radius in UV texels of the box the albedo is compared through: skin tone, not features (0...256; at least the UV map's side - 1: the face's mean tone; 0: texel by texel).")
     var albedoToneRadius = RefineOptions().albedoToneRadius
 
+    @Option(name: .customLong("prior-guard"), help: "Withdraw the 3D prior when a full-resolution epoch's correction falls below this fraction of the half-resolution epochs' (0...1; 0: never).")
+    var priorGuard = RefineOptions().priorGuard
+
     @Option(name: .customLong("detail-weight"), help: "Weight of the 3D prior's detail loss (0...100; 0: off).")
     var detailWeight = RefineOptions().detailWeight
 
@@ -179,6 +182,7 @@ struct RefineCommand: ParsableCommand {
         o.textureSize = textureSize
         o.albedoWeight = albedoWeight
         o.albedoToneRadius = albedoToneRadius
+        o.priorGuard = priorGuard
         o.detailWeight = detailWeight
         o.shapeWeight = shapeWeight
         return o
@@ -208,6 +212,7 @@ struct RefineCommand: ParsableCommand {
         print(String(format: "fidelity to the proxy in the face: %.2f dB; region: %@", report.fidelity, report.region))
         for (k, s) in report.segments.enumerated() {
             print("segment \(k + 1) (frames \(s.frames[0])…\(s.frames[1])): best epoch \(s.bestEpoch.map(String.init) ?? "-"), \(s.stopReason ?? "")")
+            if let withdrawal = s.priorWithdrawal { print("  3D prior " + withdrawal.summary) }
         }
         print("prior: \(report.prior)")
         if let skipped = report.facesSkipped { print("face measures skipped: \(skipped)") }
