@@ -106,9 +106,9 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// the target's features. At least the map's side − 1 (the default) compares the face's mean
     /// tone; 0 texel by texel, which can pull the output back to the target.
     public var albedoToneRadius = 256
-    /// The prior's collapse guard (0…1; 0: off): a full-resolution epoch whose `correction` falls
-    /// below this fraction of the last half-resolution epochs' restarts the full-resolution phase
-    /// without the prior (`PriorGuard`).
+    /// The prior's collapse guard (0…1; 0: off): when the stopped fit's best epoch's `correction`
+    /// is below this fraction of the last half-resolution epochs', the full-resolution phase is
+    /// trained again without the prior (`PriorGuard`).
     public var priorGuard = 0.5
     /// Weight of the photometric shape loss (0…100; 0 turns it off). Off by default: on the test
     /// bed it cost up to 6 dB against the truth (README, "Refine benchmarks").

@@ -134,7 +134,7 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("albedo-tone-radius"), help: "Radius in UV texels of the box the albedo is compared through: skin tone, not features (0...256; at least the UV map's side - 1: the face's mean tone; 0: texel by texel).")
     var albedoToneRadius = RefineOptions().albedoToneRadius
 
-    @Option(name: .customLong("prior-guard"), help: "Withdraw the 3D prior when a full-resolution epoch's correction falls below this fraction of the half-resolution epochs' (0...1; 0: never).")
+    @Option(name: .customLong("prior-guard"), help: "Train the full-resolution phase again without the 3D prior when the stopped fit's best epoch's correction is below this fraction of the last half-resolution epochs' (0...1; 0: never).")
     var priorGuard = RefineOptions().priorGuard
 
     @Option(name: .customLong("detail-weight"), help: "Weight of the 3D prior's detail loss (0...100; 0: off).")
