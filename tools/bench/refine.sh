@@ -12,6 +12,8 @@
 # PHOTOS=N writes N photos of the source identity (synth --identity-photos), gives them to refine
 # (--identity, with their landmarks) and adds each method's identity similarity to them;
 # PHOTOS_SCORE_ONLY=1 scores against them without giving them to refine (the photos' ablation).
+# FAULT_SPLIT=1 also prints the proxy's and the refined clip's PSNR inside the manifest's fault
+# boxes and elsewhere (tools/bench/fault_regions.py; needs numpy).
 #
 #   tools/bench/refine.sh [SEEDS] [FRAMES] [SIZE] [-- refine arguments]
 #   tools/bench/refine.sh "1 2 3" 48 256x256 -- --size 256
@@ -64,6 +66,7 @@ for name in ["gt", "proxy", "refined", "tmedian", "tmix", "atadenoise", "deflick
 ok = p["refined"]["mean"] <= 1.3 * gt and p["refined"]["truthPSNR"] >= p["proxy"]["truthPSNR"] + 3
 print("%-6s %-12s %s (PSNR gain %.2f dB)" % (sys.argv[2], "bar", "met" if ok else "NOT met", p["refined"]["truthPSNR"] - p["proxy"]["truthPSNR"]))
 PY
+  [ "${FAULT_SPLIT:-0}" = 1 ] && python3 tools/bench/fault_regions.py "$clip" proxy="$clip/proxy.mkv" refined="$clip-refined/refined.mp4" | sed "s/^/$seed      /"
   echo "$seed   refine took ${seconds}s ($(grep -o 'best epoch [0-9]*, [^,]*' "$clip-refine.log" | head -1))"
 done
 # Means over the seeds: per-seed results swing by 1–2 dB when a setting changes the training
