@@ -4,7 +4,7 @@
 The proxy of a `nicer synth` clip differs from its truth where faults were drawn (manifest.json
 lists each frame's fault boxes) and, with the default faults, everywhere through pump and jitter.
 This splits the masked PSNR (the same mask weighting as `nicer compare --truth`) into pixels inside
-a frame's fault boxes and the rest, so a method's gain can be placed: suppressing the faults, or
+a frame's fault boxes (all, then by fault kind) and the rest, so a method's gain can be placed: suppressing the faults, or
 fitting the swap where the proxy was right. Needs numpy and ffmpeg.
 
     python3 tools/bench/fault_regions.py CLIP NAME=VIDEO [NAME=VIDEO ...]
@@ -41,21 +41,27 @@ def main():
     width, height = manifest["config"]["width"], manifest["config"]["height"]
     truth = decode(clip + "/gt.mkv", "rgb24", 3, len(frames))
     masks = decode(clip + "/masks/%06d.png", "gray", 1, len(frames))[..., 0] / 255
-    inside = np.zeros((len(frames), height, width), bool)
+    kinds = sorted({region["fault"] for frame in frames for region in frame["regions"]})
+    boxes = {kind: np.zeros((len(frames), height, width), bool) for kind in kinds}
     for k, frame in enumerate(frames):
         for region in frame["regions"]:
             left, top, right, bottom = region["box"]
-            inside[k, top:bottom, left:right] = True
-    inside = inside.reshape(len(frames), -1)
-    print("%-12s %12s %12s %12s" % ("video", "fault boxes", "elsewhere", "whole face"))
+            boxes[region["fault"]][k, top:bottom, left:right] = True
+    boxes = {kind: b.reshape(len(frames), -1) for kind, b in boxes.items()}
+    inside = np.zeros((len(frames), height * width), bool)
+    for b in boxes.values():
+        inside |= b
+    selections = [inside] + [boxes[kind] for kind in kinds] + [~inside, np.ones_like(inside)]
+    titles = ["fault boxes"] + kinds + ["elsewhere", "whole face"]
+    print("%-12s" % "video" + "".join("%12s" % t for t in titles))
     for name, path in (a.split("=", 1) for a in sys.argv[2:]):
         video = decode(path, "rgb24", 3, len(frames))
         squared = ((video - truth) ** 2).sum(axis=2)
         cells = []
-        for select in (inside, ~inside, np.ones_like(inside)):
+        for select in selections:
             value = psnr((squared * masks * select).sum(), 3 * (masks * select).sum())
             cells.append("-" if value is None else "%.2f" % value)
-        print("%-12s %12s %12s %12s" % (name, *cells))
+        print("%-12s" % name + "".join("%12s" % c for c in cells))
 
 
 if __name__ == "__main__":
