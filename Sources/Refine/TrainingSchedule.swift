@@ -1,0 +1,74 @@
+import Foundation
+
+/// Which frame each Adam step trains on.
+public enum FrameSchedule {
+    /// The frames of epoch `epoch`: the next `steps` of an endless sequence of shuffled passes over
+    /// the clip, so every frame is visited equally often whatever the epoch length, and a resumed
+    /// fit repeats them exactly (with steps == frames, epoch e is pass e).
+    public static func epoch(_ epoch: Int, steps: Int, frames: Int, seed: UInt64) -> [Int] {
+        var pass = -1, order: [Int] = []
+        return (epoch * steps..<(epoch + 1) * steps).map { k in
+            if k / frames != pass {
+                pass = k / frames
+                var random = SplitMix(seed: seed &+ UInt64(pass) &* 7919)
+                order = Array(0..<frames)
+                for i in stride(from: frames - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            }
+            return order[k % frames]
+        }
+    }
+}
+
+/// A small seeded generator (shuffles must repeat exactly on resume).
+struct SplitMix {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// How σ's range opens once it enters the loss (`RefineOptions.uncertaintyRamp`).
+public enum UncertaintyRamp {
+    /// The log-variance bound at step `step` of epoch `epoch`: linear from 1/n of the full bound
+    /// at σ's first step (epoch `start`, step 0) to the full bound at its n-th, n = `epochs` ×
+    /// `stepsPerEpoch`; the full bound with no ramp. A function of the step, so a resumed fit
+    /// repeats it.
+    public static func limit(epoch: Int, step: Int, stepsPerEpoch: Int, start: Int, epochs: Double) -> Float {
+        let ramp = epochs * Double(stepsPerEpoch)
+        let done = Double((epoch - start) * stepsPerEpoch + step + 1)
+        guard ramp > 0, done < ramp else { return NICeLoss.logVarianceBound }
+        return NICeLoss.logVarianceBound * Float(max(done, 1) / ramp)
+    }
+
+    /// How many epochs from epoch `first` on train while the range is still opening (a ramp of
+    /// `epochs` starting at epoch `start`; a part epoch counts whole).
+    public static func openingEpochs(from first: Int, start: Int, epochs: Double) -> Int {
+        max(0, start + Int(epochs.rounded(.up)) - max(first, start))
+    }
+}
+
+/// The automatic stop's notion of progress (Keras's early stopping with a minimum delta).
+public enum Plateau {
+    /// The index into `scores` of the last improvement: the first epoch, then every epoch that
+    /// beats the previous improvement's score by more than `delta` (dB), so slow creeping gains of
+    /// less than `delta` per epoch add up before they count.
+    public static func lastImprovement(_ scores: [Double], delta: Double) -> Int {
+        guard var reference = scores.first else { return 0 }
+        var last = 0
+        for (i, score) in scores.enumerated().dropFirst() where score > reference + delta {
+            reference = score
+            last = i
+        }
+        return last
+    }
+
+    /// True when the last `patience` epochs brought no improvement (above).
+    public static func reached(_ scores: [Double], patience: Int, delta: Double) -> Bool {
+        !scores.isEmpty && scores.count - 1 - lastImprovement(scores, delta: delta) >= patience
+    }
+}
