@@ -41,7 +41,7 @@ struct ClipPair {
 
     /// Calls `body(t, target, proxy)` for every frame of the clip, in order.
     func forEach(_ body: (Int, Image8, Image8) throws -> Void) throws {
-        let targets = try VideoReader(path: target.path), proxies = try VideoReader(path: proxy.path)
+        let targets = try ReadAheadReader(path: target.path), proxies = try ReadAheadReader(path: proxy.path)
         var proxyFrame: Image8?, proxyAt = -1
         for t in 0..<frames {
             guard let frame = try targets.nextFrame() else { throw PipelineError("\(target.path) ended after \(t) frames") }

@@ -59,8 +59,8 @@ public enum FaceComparison {
         let placed = placement.map { $0.map { $0.map(observation) } }
 
         let info = try VideoInfo.probe(path: target)
-        let targetReader = try VideoReader(path: target)
-        let readers = try videos.map { try VideoReader(path: $0.path) }
+        let targetReader = try ReadAheadReader(path: target)
+        let readers = try videos.map { try ReadAheadReader(path: $0.path) }
         var targetPoints: [[Landmark]] = [], points = [[[Landmark]]](repeating: [], count: videos.count)
         var descriptors = [[[Float]]](repeating: [], count: videos.count)
         var frames = 0

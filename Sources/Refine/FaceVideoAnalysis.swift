@@ -88,7 +88,7 @@ public enum FaceVideoAnalysis {
 
         var frames: [FrameFaces] = []
         var raw: [[Landmark]?] = []
-        let reader = try VideoReader(path: video)
+        let reader = try ReadAheadReader(path: video)
         while let frame = try reader.nextFrame() {
             let face = tracker.next(frame)
             var entry = FrameFaces(index: frames.count, box: face?.box, detected: face?.detected ?? false, confidence: face?.confidence)
@@ -149,7 +149,7 @@ public enum FaceVideoAnalysis {
     /// Second pass: the overlay preview and the mask frames, each committed only when complete.
     static func render(video: String, info: VideoInfo, smoothed: [[SIMD2<Double>]?], boxes: [FaceBox?], outputDirectory: String,
                        options: FaceAnalysisOptions, progress: ((String, Int, Int) -> Void)?) throws {
-        let reader = try VideoReader(path: video)
+        let reader = try ReadAheadReader(path: video)
         let writer = options.preview
             ? try VideoWriter(path: outputDirectory + "/preview.mp4", width: info.width, height: info.height,
                               options: VideoWriterOptions(encoding: .h264(crf: 23, preset: "veryfast"), fps: info.fps))

@@ -103,7 +103,7 @@ public enum Fit3DJob {
         } else {
             let tracker = FaceTracker(detector: try FaceDetector(path: models.detector), landmarks68: try ShapePredictor(path: models.landmarks68))
             var found: [[Landmark]?] = []
-            let reader = try VideoReader(path: video)
+            let reader = try ReadAheadReader(path: video)
             while let frame = try reader.nextFrame() {
                 found.append(tracker.next(frame)?.landmarks)
                 progress("landmarks \(found.count)/\(frames)")
@@ -134,7 +134,7 @@ public enum Fit3DJob {
 
     static func overlay(video: String, info: VideoInfo, wireframes: [[(SIMD2<Double>, SIMD2<Double>)]], tracks: [[SIMD2<Double>]],
                         output: String, progress: (String) -> Void) throws {
-        let reader = try VideoReader(path: video)
+        let reader = try ReadAheadReader(path: video)
         let writer = try VideoWriter(path: output, width: info.width, height: info.height,
                                      options: VideoWriterOptions(encoding: .h264(crf: 20, preset: "veryfast"), fps: info.fps))
         var t = 0

@@ -40,13 +40,13 @@ public enum Comparison {
                            truth: String? = nil, wholeFrameFlow: Bool = false,
                            progress: ((Int, Int) -> Void)? = nil) throws -> (report: ComparisonReport, worst: [String: WorstPair]) {
         guard !proxies.isEmpty else { throw StabilityError(description: "no proxy to compare") }
-        let targetReader = try VideoReader(path: target)
+        let targetReader = try ReadAheadReader(path: target)
         let info = targetReader.info
         let targetCount = try VideoInfo.probe(path: target, countFrames: true).frameCount
-        var readers: [VideoReader] = []
+        var readers: [ReadAheadReader] = []
         var total = targetCount
         for proxy in proxies {
-            let reader = try VideoReader(path: proxy.path)
+            let reader = try ReadAheadReader(path: proxy.path)
             let p = reader.info
             guard p.width == info.width && p.height == info.height else {
                 throw StabilityError(description: "frame size differs: \(proxy.path) is \(p.width)x\(p.height), \(target) is \(info.width)x\(info.height)")
@@ -62,8 +62,8 @@ public enum Comparison {
             readers.append(reader)
         }
         guard total >= 2 else { throw StabilityError(description: "\(target): e_stab needs at least 2 frames") }
-        let truthReader = try truth.map { path -> VideoReader in
-            let reader = try VideoReader(path: path)
+        let truthReader = try truth.map { path -> ReadAheadReader in
+            let reader = try ReadAheadReader(path: path)
             guard reader.info.width == info.width, reader.info.height == info.height else {
                 throw StabilityError(description: "frame size differs: \(path) is \(reader.info.width)x\(reader.info.height), \(target) is \(info.width)x\(info.height)")
             }

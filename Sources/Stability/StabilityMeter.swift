@@ -64,7 +64,7 @@ final class MaskProvider {
     private let width: Int
     private let height: Int
     private var files: [String] = []
-    private var proxy: VideoReader?
+    private var proxy: ReadAheadReader?
     /// Raw swap masks by frame index (a window of three).
     private var raw: [Int: [Float]] = [:]
     private var seen = 0
@@ -83,7 +83,7 @@ final class MaskProvider {
             files = (names ?? []).filter { $0.lowercased().hasSuffix(".png") }.sorted().map { path + "/" + $0 }
             guard !files.isEmpty else { throw StabilityError(description: "\(path): no PNG masks found") }
         case .fromProxy(let path):
-            proxy = try VideoReader(path: path)
+            proxy = try ReadAheadReader(path: path)
             guard proxy!.info.width == width, proxy!.info.height == height else {
                 throw StabilityError(description: "\(path) is \(proxy!.info.width)x\(proxy!.info.height), the videos are \(width)x\(height)")
             }

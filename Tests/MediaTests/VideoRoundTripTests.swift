@@ -36,6 +36,20 @@ final class VideoRoundTripTests: XCTestCase {
         }
     }
 
+    func testReadAheadGivesTheSameFramesInOrderThenStaysAtTheEnd() throws {
+        let dir = try TempDirectory()
+        let original = try frames(count: 7, width: 64, height: 48)
+        let path = dir.file("read-ahead.mkv")
+        try write(original, to: path, options: .init(encoding: .lossless, fps: Rational(25, 1)))
+        let reader = try ReadAheadReader(path: path)
+        XCTAssertEqual(reader.info.width, 64)
+        var decoded: [Image8] = []
+        while let f = try reader.nextFrame() { decoded.append(f) }
+        XCTAssertEqual(decoded, original)
+        XCTAssertNil(try reader.nextFrame())
+        XCTAssertThrowsError(try ReadAheadReader(path: dir.file("missing.mp4")))
+    }
+
     func testH264AtCRF18KeepsEveryFrameAbove40dB() throws {
         let dir = try TempDirectory()
         let original = try frames(count: 50, width: 256, height: 256)
