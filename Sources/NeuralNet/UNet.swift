@@ -91,15 +91,8 @@ public enum UNet {
 /// Glorot/Xavier uniform weights, U(−a, a) with a = √(6 / (fan_in + fan_out)); biases zero.
 enum XavierInit {
     static func fill(_ parameters: Parameters, seed: UInt64) {
-        var state = seed &+ 0x9E37_79B9_7F4A_7C15
-        func uniform() -> Float {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Float(z >> 40) / Float(1 << 24) * 2 - 1
-        }
+        var random = SplitMix64(state: seed &+ 0x9E37_79B9_7F4A_7C15)
+        func uniform() -> Float { Float(random.next() >> 40) / Float(1 << 24) * 2 - 1 }
         for entry in parameters.entries {
             let values = parameters.value(entry)
             guard entry.shape.count == 4 else {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Which frame each Adam step trains on.
 public enum FrameSchedule {
@@ -10,25 +11,12 @@ public enum FrameSchedule {
         return (epoch * steps..<(epoch + 1) * steps).map { k in
             if k / frames != pass {
                 pass = k / frames
-                var random = SplitMix(seed: seed &+ UInt64(pass) &* 7919)
+                var random = SplitMix64(state: seed &+ UInt64(pass) &* 7919)
                 order = Array(0..<frames)
                 for i in stride(from: frames - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
             }
             return order[k % frames]
         }
-    }
-}
-
-/// A small seeded generator (shuffles must repeat exactly on resume).
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

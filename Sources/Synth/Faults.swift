@@ -1,3 +1,6 @@
+import Foundation
+import Tensor
+
 /// Strength of each swapper fault injected into the proxy. 0 turns a fault off.
 public struct FaultStrengths: Codable, Equatable, Sendable {
     /// Colour/brightness pumping: standard deviation of the per-frame gain on the swapped face.
@@ -121,5 +124,3 @@ struct FrameFaults {
         return faults
     }
 }
-
-import Foundation

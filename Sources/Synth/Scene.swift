@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Where the face is and what it is doing in one frame. Face coordinates (u, v) put the face
 /// ellipse at u² + v² = 1, u to the right, v down, after undoing rotation and scale.
