@@ -90,6 +90,17 @@ final class Frame {
         pointer = f
     }
 
+    /// A frame with its own buffers, allocated the way swscale needs them: rows padded to 64-byte
+    /// multiples plus tail padding. swscale's SIMD code writes (and reads) whole vectors past the
+    /// end of a row, so it must never convert into or out of a tightly packed caller's array.
+    convenience init(width: Int, height: Int, format: AVPixelFormat, path: String?) throws {
+        try self.init()
+        pointer.pointee.format = format.rawValue
+        pointer.pointee.width = Int32(width)
+        pointer.pointee.height = Int32(height)
+        try ffCheck(av_frame_get_buffer(pointer, 64), "av_frame_get_buffer", path: path, kind: .output)
+    }
+
     deinit {
         var f: UnsafeMutablePointer<AVFrame>? = pointer
         av_frame_free(&f)

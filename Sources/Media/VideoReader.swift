@@ -18,6 +18,7 @@ public final class VideoReader {
     private let packet: Packet
     private let frame: Frame
     private var scaler: Scaler?
+    private var rgb: Frame?
     private var scalerKey: (Int32, Int32, Int32) = (0, 0, -1)
     private var draining = false
     private var finished = false
@@ -127,13 +128,20 @@ public final class VideoReader {
             scaler = s
             scalerKey = key
         }
-        let rowBytes = Int32(info.width * 3)
-        pixels.withUnsafeMutableBufferPointer { out in
-            var dst: [UnsafeMutablePointer<UInt8>?] = [out.baseAddress, nil, nil, nil]
-            var dstStride: [Int32] = [rowBytes, 0, 0, 0]
-            var src: [UnsafePointer<UInt8>?] = (0..<4).map { UnsafePointer(ff_frame_plane(frame.pointer, $0)) }
-            var srcStride: [Int32] = (0..<4).map { ff_frame_linesize(frame.pointer, $0) }
-            _ = sws_scale(scaler!.pointer, &src, &srcStride, 0, f.height, &dst, &dstStride)
+        // Into a padded frame, then row by row into the caller's packed array: swscale writes
+        // whole vectors past a row's end (8 bytes past the array converting 556-wide yuv420p).
+        if rgb == nil { rgb = try Frame(width: info.width, height: info.height, format: AV_PIX_FMT_RGB24, path: path) }
+        let padded = rgb!.pointer
+        var dst: [UnsafeMutablePointer<UInt8>?] = [ff_frame_plane(padded, 0), nil, nil, nil]
+        var dstStride: [Int32] = [ff_frame_linesize(padded, 0), 0, 0, 0]
+        var src: [UnsafePointer<UInt8>?] = (0..<4).map { UnsafePointer(ff_frame_plane(frame.pointer, $0)) }
+        var srcStride: [Int32] = (0..<4).map { ff_frame_linesize(frame.pointer, $0) }
+        _ = sws_scale(scaler!.pointer, &src, &srcStride, 0, f.height, &dst, &dstStride)
+        let rowBytes = info.width * 3, stride = Int(dstStride[0])
+        pixels.withUnsafeMutableBytes { out in
+            for y in 0..<info.height {
+                out.baseAddress!.advanced(by: y * rowBytes).copyMemory(from: dst[0]!.advanced(by: y * stride), byteCount: rowBytes)
+            }
         }
     }
 

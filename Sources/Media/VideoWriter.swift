@@ -122,6 +122,7 @@ final class EncodedVideoSink {
     private let encoder: CodecContext
     private let stream: UnsafeMutablePointer<AVStream>
     private let frame: Frame
+    private let rgb: Frame  // the packed RGB input, copied into padded rows for swscale
     private let packet: Packet
     private let scaler: Scaler
     private var audio: AudioPassthrough?
@@ -204,11 +205,8 @@ final class EncodedVideoSink {
             if let source = options.audioSource {
                 audio = try AudioPassthrough(sourcePath: source, output: context, outputPath: finalPath)
             }
-            frame = try Frame()
-            frame.pointer.pointee.format = pixelFormat.rawValue
-            frame.pointer.pointee.width = Int32(width)
-            frame.pointer.pointee.height = Int32(height)
-            try ffCheck(av_frame_get_buffer(frame.pointer, 0), "av_frame_get_buffer", path: finalPath, kind: .output)
+            frame = try Frame(width: width, height: height, format: pixelFormat, path: finalPath)
+            rgb = try Frame(width: width, height: height, format: AV_PIX_FMT_RGB24, path: finalPath)
             packet = try Packet()
             scaler = try Scaler(srcWidth: width, srcHeight: height, srcFormat: AV_PIX_FMT_RGB24,
                                 dstWidth: width, dstHeight: height, dstFormat: pixelFormat, path: finalPath)
@@ -236,13 +234,19 @@ final class EncodedVideoSink {
 
     func encode(_ image: Image8, index: Int) throws {
         try ffCheck(av_frame_make_writable(frame.pointer), "av_frame_make_writable", path: path, kind: .output)
-        image.pixels.withUnsafeBufferPointer { rgb in
-            var src: [UnsafePointer<UInt8>?] = [rgb.baseAddress, nil, nil, nil]
-            var srcStride: [Int32] = [Int32(image.width * 3), 0, 0, 0]
-            var dst: [UnsafeMutablePointer<UInt8>?] = (0..<4).map { ff_frame_plane(frame.pointer, $0) }
-            var dstStride: [Int32] = (0..<4).map { ff_frame_linesize(frame.pointer, $0) }
-            _ = sws_scale(scaler.pointer, &src, &srcStride, 0, Int32(image.height), &dst, &dstStride)
+        // From a padded copy: swscale reads whole vectors past a row's end (see `Frame(width:…)`).
+        let padded = rgb.pointer, stride = Int(ff_frame_linesize(padded, 0)), rowBytes = image.width * 3
+        image.pixels.withUnsafeBytes { packed in
+            for y in 0..<image.height {
+                ff_frame_plane(padded, 0).advanced(by: y * stride)
+                    .update(from: packed.baseAddress!.advanced(by: y * rowBytes).assumingMemoryBound(to: UInt8.self), count: rowBytes)
+            }
         }
+        var src: [UnsafePointer<UInt8>?] = [UnsafePointer(ff_frame_plane(padded, 0)), nil, nil, nil]
+        var srcStride: [Int32] = [Int32(stride), 0, 0, 0]
+        var dst: [UnsafeMutablePointer<UInt8>?] = (0..<4).map { ff_frame_plane(frame.pointer, $0) }
+        var dstStride: [Int32] = (0..<4).map { ff_frame_linesize(frame.pointer, $0) }
+        _ = sws_scale(scaler.pointer, &src, &srcStride, 0, Int32(image.height), &dst, &dstStride)
         frame.pointer.pointee.pts = Int64(index)
         try ffCheck(avcodec_send_frame(encoder.pointer, frame.pointer), "avcodec_send_frame", path: path, kind: .output)
         try drainPackets()

@@ -50,6 +50,23 @@ final class VideoRoundTripTests: XCTestCase {
         XCTAssertThrowsError(try ReadAheadReader(path: dir.file("missing.mp4")))
     }
 
+    /// swscale converts whole SIMD vectors and writes past the end of a row; decoding into a
+    /// packed array overran it by 8 bytes on 556-wide yuv420p (a DeepFaceLive clip) and corrupted
+    /// the heap. Many frames of such widths, decoded and encoded again, must leave it intact.
+    func testWidthsThatAreNoVectorMultipleRoundTripWithoutOverrunningTheFrame() throws {
+        let dir = try TempDirectory()
+        for (w, h) in [(556, 280), (70, 38), (398, 304)] {
+            let original = try frames(count: 24, width: w, height: h)
+            let path = dir.file("h264-\(w)x\(h).mp4")
+            try write(original, to: path, options: .init(encoding: .h264(crf: 18, preset: "ultrafast"), fps: Rational(25, 1)))
+            for _ in 0..<3 {
+                let decoded = try readAll(path)
+                XCTAssertEqual(decoded.count, original.count)
+                for (a, b) in zip(original, decoded) { XCTAssertGreaterThan(psnr(a, b), 30, "\(w)x\(h)") }
+            }
+        }
+    }
+
     func testH264AtCRF18KeepsEveryFrameAbove40dB() throws {
         let dir = try TempDirectory()
         let original = try frames(count: 50, width: 256, height: 256)
