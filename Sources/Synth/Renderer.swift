@@ -96,7 +96,7 @@ public final class TestBedRenderer {
         try config.validate()
         self.config = config
         motion = Motion(seed: config.seed, width: config.width, height: config.height, fps: Double(config.fps))
-        photoMotion = Motion(seed: mix(config.seed &+ 21), width: config.width, height: config.height, fps: Double(config.fps))
+        photoMotion = Motion(seed: SplitMix64.mix(config.seed &+ 21), width: config.width, height: config.height, fps: Double(config.fps))
         // Face textures span 2.4 face units, about 2.4 · 0.21 · side pixels at scale 1.
         let faceTexels = min(512, max(32, Int(0.55 * Double(min(config.width, config.height)))))
         targetIdentity = Identity(seed: config.seed, stream: 2, texels: faceTexels)
@@ -105,8 +105,8 @@ public final class TestBedRenderer {
         let side = max(config.width, config.height)
         let textureSize = min(side, 768)
         backgroundScale = Double(textureSize) / Double(side)
-        backgroundA = NoiseTexture(size: textureSize, seed: mix(config.seed &+ 11), cells: Double(textureSize) / 5, octaves: 3)
-        backgroundB = NoiseTexture(size: textureSize, seed: mix(config.seed &+ 12),
+        backgroundA = NoiseTexture(size: textureSize, seed: SplitMix64.mix(config.seed &+ 11), cells: Double(textureSize) / 5, octaves: 3)
+        backgroundB = NoiseTexture(size: textureSize, seed: SplitMix64.mix(config.seed &+ 12),
                                    cells: max(6, Double(textureSize) / 20), octaves: 2)
         var rng = SplitMix64(seed: config.seed, stream: 4)
         colours = (SIMD3(rng.uniform(0.1...0.6), rng.uniform(0.2...0.7), rng.uniform(0.3...0.9)),

@@ -1,3 +1,5 @@
+import Tensor
+
 /// A tiling-free single-channel texture of fractal value noise in [0, 1], sampled bilinearly.
 /// Precomputed once per clip so that rendering a frame is a few lookups per pixel.
 struct NoiseTexture {
@@ -10,7 +12,7 @@ struct NoiseTexture {
         var values = [Float](repeating: 0, count: size * size)
         var amplitude = 1.0, total = 0.0, period = cells
         for octave in 0..<octaves {
-            let octaveSeed = mix(seed &+ UInt64(octave) &* 0x2545_F491_4F6C_DD1D)
+            let octaveSeed = SplitMix64.mix(seed &+ UInt64(octave) &* 0x2545_F491_4F6C_DD1D)
             for y in 0..<size {
                 for x in 0..<size {
                     values[y * size + x] += Float(amplitude * valueNoise(Double(x) / period, Double(y) / period, octaveSeed))
@@ -42,7 +44,7 @@ private func valueNoise(_ x: Double, _ y: Double, _ seed: UInt64) -> Double {
     let ix = Int(x.rounded(.down)), iy = Int(y.rounded(.down))
     let fx = smooth(x - Double(ix)), fy = smooth(y - Double(iy))
     func lattice(_ i: Int, _ j: Int) -> Double {
-        Double(mix(seed ^ mix(UInt64(bitPattern: Int64(i)) &* 0x9E37_79B9 ^ UInt64(bitPattern: Int64(j)) &* 0x85EB_CA6B)) >> 11)
+        Double(SplitMix64.mix(seed ^ SplitMix64.mix(UInt64(bitPattern: Int64(i)) &* 0x9E37_79B9 ^ UInt64(bitPattern: Int64(j)) &* 0x85EB_CA6B)) >> 11)
             * (1.0 / 9_007_199_254_740_992.0)
     }
     let top = lattice(ix, iy) * (1 - fx) + lattice(ix + 1, iy) * fx
