@@ -11,6 +11,9 @@ public import Tensor
 public final class VideoReader {
     public let info: VideoInfo
     public private(set) var framesRead = 0
+    /// Presentation time of the last decoded frame in seconds (the decoder's best-effort
+    /// timestamp in the stream's time base), nil when the stream carries none.
+    public private(set) var frameTime: Double?
 
     private let input: InputContainer
     private let streamIndex: Int32
@@ -76,6 +79,8 @@ public final class VideoReader {
             let received = avcodec_receive_frame(decoder.pointer, frame.pointer)
             if received >= 0 {
                 framesRead += 1
+                let pts = frame.pointer.pointee.best_effort_timestamp
+                frameTime = pts == ff_nopts_value() ? nil : Double(pts) * info.timeBase.value
                 return true
             }
             if received == ff_averror_eof() {

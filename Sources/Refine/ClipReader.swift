@@ -3,55 +3,54 @@ import Media
 import Tensor
 
 /// Target and proxy decoded in step. Without alignment they must agree in size, frame rate and
-/// frame count; with it, the proxy frame shown at each target frame's time is used (a swapper
-/// that dropped or duplicated frames, or changed the rate) and the clip ends with the shorter.
+/// frame count; with it, each target frame gets the proxy frame nearest its time (a swapper that
+/// changed the rate, or dropped frames and kept the others' timestamps) and the clip ends with the
+/// shorter.
 struct ClipPair {
     let target: VideoInfo
     let proxy: VideoInfo
     let frames: Int
-    let align: Bool
+    /// Proxy frame index for each target frame, when aligned (nil: frame k goes with frame k).
+    let proxyFrames: [Int]?
 
     init(target targetPath: String, proxy proxyPath: String, align: Bool) throws {
-        let t = try VideoInfo.probe(path: targetPath, countFrames: true), p = try VideoInfo.probe(path: proxyPath, countFrames: true)
+        var t = try VideoInfo.probe(path: targetPath, countFrames: !align), p = try VideoInfo.probe(path: proxyPath, countFrames: !align)
         let (target, proxy) = (targetPath, proxyPath)
         guard t.width == p.width, t.height == p.height else {
             throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); swaps must keep the frame size")
         }
-        if !align {
+        if align {
+            let targetTimes = try FrameAlignment.frameTimes(path: target), proxyTimes = try FrameAlignment.frameTimes(path: proxy)
+            (t.frameCount, t.frameCountSource) = (targetTimes.count, .decoded)
+            (p.frameCount, p.frameCountSource) = (proxyTimes.count, .decoded)
+            proxyFrames = FrameAlignment.nearestFrames(reference: targetTimes, source: proxyTimes)
+            frames = proxyFrames!.count
+        } else {
             guard t.fps == p.fps else {
                 throw PipelineError("target \(target) runs at \(t.fps) fps but proxy \(proxy) at \(p.fps); pass --align to resample the proxy")
             }
             guard t.frameCount == p.frameCount else {
                 throw PipelineError("target \(target) has \(t.frameCount) frames but proxy \(proxy) has \(p.frameCount); pass --align to trim to the shorter")
             }
+            proxyFrames = nil
+            frames = t.frameCount
         }
-        guard t.frameCount >= 2 else { throw PipelineError("target \(target) has \(t.frameCount) frame(s); refining needs at least 2") }
+        guard frames >= 2 else {
+            throw PipelineError(align && t.frameCount >= 2
+                ? "target \(target) and proxy \(proxy) overlap in \(frames) frame(s); refining needs at least 2"
+                : "target \(target) has \(t.frameCount) frame(s); refining needs at least 2")
+        }
         self.target = t
         self.proxy = p
-        self.align = align
-        let proxySpan = Int((Double(p.frameCount) * t.fps.value / p.fps.value).rounded(.down))
-        frames = align ? min(t.frameCount, max(1, proxySpan)) : t.frameCount
-    }
-
-    /// Proxy frame index shown at target frame t.
-    func proxyIndex(_ t: Int) -> Int {
-        guard align else { return t }
-        return min(Int((Double(t) * proxy.fps.value / target.fps.value).rounded()), proxy.frameCount - 1)
     }
 
     /// Calls `body(t, target, proxy)` for every frame of the clip, in order.
     func forEach(_ body: (Int, Image8, Image8) throws -> Void) throws {
-        let targets = try ReadAheadReader(path: target.path), proxies = try ReadAheadReader(path: proxy.path)
-        var proxyFrame: Image8?, proxyAt = -1
+        let targets = try ReadAheadReader(path: target.path), proxies = try MappedReader(path: proxy.path, frames: proxyFrames)
         for t in 0..<frames {
             guard let frame = try targets.nextFrame() else { throw PipelineError("\(target.path) ended after \(t) frames") }
-            let wanted = proxyIndex(t)
-            while proxyAt < wanted {
-                guard let next = try proxies.nextFrame() else { throw PipelineError("\(proxy.path) ended after \(proxyAt + 1) frames") }
-                proxyFrame = next
-                proxyAt += 1
-            }
-            try body(t, frame, proxyFrame!)
+            guard let proxyFrame = try proxies.nextFrame() else { throw PipelineError("\(proxy.path) ended after \(t) frames") }
+            try body(t, frame, proxyFrame)
         }
     }
 }

@@ -29,7 +29,8 @@ public struct FaceComparisonReport: Codable, Equatable, Sendable {
 }
 
 public enum FaceComparison {
-    /// `videos` are (name, path) pairs of the target's length; `versus` names pairs of videos to
+    /// `videos` are (name, path) pairs of the target's length, or mapped onto its frames by
+    /// `frameMaps` (by path, as `Comparison.run` takes them); `versus` names pairs of videos to
     /// compare identities between, e.g. ("refined", "proxy"). `targetFaces`: the target's faces
     /// as a tracker already followed them, one per frame (refine's analysis), so they are not
     /// tracked again; nil tracks the target here. `detector` and `landmarks68`: those models
@@ -42,7 +43,7 @@ public enum FaceComparison {
                            versus: [(String, String)] = [], models: FaceModels, detector loadedDetector: FaceDetector? = nil,
                            landmarks68: ShapePredictor? = nil, targetFaces: [FaceObservation?]? = nil,
                            placement: [[SIMD2<Double>]?]? = nil, photoLandmarks: [[SIMD2<Double>]]? = nil,
-                           progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
+                           frameMaps: [String: [Int]] = [:], progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
         let detector = try loadedDetector ?? FaceDetector(path: models.detector)
         // One 68-point model (~100 MB to parse) serves the tracker and the videos: predict is pure.
         let predictor68 = try landmarks68 ?? ShapePredictor(path: models.landmarks68)
@@ -60,7 +61,7 @@ public enum FaceComparison {
 
         let info = try VideoInfo.probe(path: target)
         let targetReader = try ReadAheadReader(path: target)
-        let readers = try videos.map { try ReadAheadReader(path: $0.path) }
+        let readers = try videos.map { try MappedReader(path: $0.path, frames: frameMaps[$0.path]) }
         var targetPoints: [[Landmark]] = [], points = [[[Landmark]]](repeating: [], count: videos.count)
         var descriptors = [[[Float]]](repeating: [], count: videos.count)
         var frames = 0

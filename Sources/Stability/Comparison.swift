@@ -34,28 +34,31 @@ public struct WorstPair: Sendable {
 
 public enum Comparison {
     /// One pass over the target and every proxy together: the target's motion between each pair
-    /// of frames is computed once and every proxy is scored on it.
+    /// of frames is computed once and every proxy is scored on it. `frameMaps`, by proxy path:
+    /// the proxy's frame for each target frame (`FrameAlignment`), for a proxy at another rate or
+    /// with dropped frames; such a proxy is scored over its map's length.
     public static func run(target: String, proxies: [(name: String, path: String)], mask: MaskSource,
                            preset: DISOpticalFlow.Preset = .medium, trim: Bool = false, thumbnailWidth: Int = 160,
-                           truth: String? = nil, wholeFrameFlow: Bool = false,
+                           truth: String? = nil, wholeFrameFlow: Bool = false, frameMaps: [String: [Int]] = [:],
                            progress: ((Int, Int) -> Void)? = nil) throws -> (report: ComparisonReport, worst: [String: WorstPair]) {
         guard !proxies.isEmpty else { throw StabilityError(description: "no proxy to compare") }
         let targetReader = try ReadAheadReader(path: target)
         let info = targetReader.info
         let targetCount = try VideoInfo.probe(path: target, countFrames: true).frameCount
-        var readers: [ReadAheadReader] = []
+        var readers: [MappedReader] = []
         var total = targetCount
         for proxy in proxies {
-            let reader = try ReadAheadReader(path: proxy.path)
+            let map = frameMaps[proxy.path]
+            let reader = try MappedReader(path: proxy.path, frames: map)
             let p = reader.info
             guard p.width == info.width && p.height == info.height else {
                 throw StabilityError(description: "frame size differs: \(proxy.path) is \(p.width)x\(p.height), \(target) is \(info.width)x\(info.height)")
             }
-            guard p.fps == info.fps else {
+            guard p.fps == info.fps || map != nil else {
                 throw StabilityError(description: "frame rate differs: \(proxy.path) is \(p.fps) fps, \(target) is \(info.fps) fps")
             }
-            let count = try VideoInfo.probe(path: proxy.path, countFrames: true).frameCount
-            guard count == targetCount || trim else {
+            let count = try map?.count ?? VideoInfo.probe(path: proxy.path, countFrames: true).frameCount
+            guard count == targetCount || trim || map != nil else {
                 throw StabilityError(description: "frame count differs: \(proxy.path) has \(count), \(target) has \(targetCount) (use --trim to score the shorter length)")
             }
             total = min(total, count)

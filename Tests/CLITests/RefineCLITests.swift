@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import Synth
+import Tensor
 import TestSupport
 import XCTest
 
@@ -19,6 +20,7 @@ final class RefineCLITests: XCTestCase {
         let prior: String
         let eStabProxy: Double
         let eStabRefined: Double
+        let fidelity: Double
         let segments: [Segment]
         let facesSkipped: String?
     }
@@ -214,6 +216,33 @@ final class RefineCLITests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/report.json")))
         XCTAssertTrue(report.features.hasPrefix("VGG19 stages conv1_2"), report.features)
+    }
+
+    /// `--align` with a proxy at another rate: the proxy written at twice the rate (every frame
+    /// twice) maps back onto the target's frames one for one, so training, output and every score
+    /// equal those of the original proxy. Without `--align` the rates are refused.
+    func testAlignMapsAProxyAtAnotherRateOntoTheTargetFrames() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 8)
+        let reader = try VideoReader(path: clip + "/proxy.mkv")
+        let doubled = dir.file("double.mkv")
+        let writer = try VideoWriter(path: doubled, width: reader.info.width, height: reader.info.height,
+                                     options: .init(encoding: .lossless, fps: Rational(reader.info.fps.num * 2, reader.info.fps.den)))
+        while let frame = try reader.nextFrame() { try writer.write(frame); try writer.write(frame) }
+        try writer.finish()
+        let common = ["--target", clip + "/target.mkv", "--mask", "swap", "--epochs", "2", "--fixed-epochs", "--features", "pixel"] + small
+        let refused = try nicer(["refine", "--proxy", doubled, "-o", dir.file("r")] + common)
+        XCTAssertEqual(refused.status, 3, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("--align"), refused.stderr)
+        let original = try nicer(["refine", "--proxy", clip + "/proxy.mkv", "-o", dir.file("o")] + common)
+        XCTAssertEqual(original.status, 0, original.stderr)
+        let aligned = try nicer(["refine", "--proxy", doubled, "--align", "-o", dir.file("a")] + common)
+        XCTAssertEqual(aligned.status, 0, aligned.stderr)
+        let (o, a) = (try report(dir.file("o/report.json")), try report(dir.file("a/report.json")))
+        XCTAssertEqual(a.frames, 8)
+        XCTAssertEqual(a.eStabProxy, o.eStabProxy)
+        XCTAssertEqual(a.eStabRefined, o.eStabRefined)
+        XCTAssertEqual(a.fidelity, o.fidelity)
     }
 
     func testBadInputGivesAClearErrorAndNoOutput() throws {

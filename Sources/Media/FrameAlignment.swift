@@ -1,0 +1,87 @@
+public import Tensor
+
+/// Which frame of a second video goes with each frame of a first, by time: for a swap that should
+/// match its target frame for frame but does not, because the swapper changed the rate or dropped
+/// frames and kept the others' timestamps. (A swapper that dropped frames and then re-timed the
+/// rest at a constant rate left nothing in the file to align by.)
+public enum FrameAlignment {
+    /// Every frame's presentation time in seconds from the first frame, in decode order (one
+    /// decode pass, no colour conversion). Streams without usable timestamps (missing, or not
+    /// increasing) get index / average rate.
+    public static func frameTimes(path: String) throws -> [Double] {
+        let reader = try VideoReader(path: path)
+        var times: [Double?] = []
+        while try reader.skipFrame() { times.append(reader.frameTime) }
+        guard !times.isEmpty else {
+            throw MediaError(.badInput, call: "avcodec_receive_frame", path: path, reason: "no frame decodes")
+        }
+        let stamps = times.compactMap { $0 }
+        if stamps.count == times.count, zip(stamps, stamps.dropFirst()).allSatisfy({ $0 < $1 }) {
+            return stamps.map { $0 - stamps[0] }
+        }
+        return times.indices.map { Double($0) / reader.info.fps.value }
+    }
+
+    /// For each frame time of the reference, the index of the source frame nearest in time (the
+    /// earlier one on a tie). The list stops at the first reference frame after the source's last
+    /// frame has ended (its time plus half the source's median frame interval), so both clips end
+    /// together. Indices never decrease.
+    public static func nearestFrames(reference: [Double], source: [Double]) -> [Int] {
+        guard let last = source.last else { return [] }
+        let intervals = zip(source, source.dropFirst()).map { $1 - $0 }.sorted()
+        let referenceInterval = reference.count > 1 ? reference[1] - reference[0] : 0
+        let interval = intervals.isEmpty ? referenceInterval : intervals[intervals.count / 2]
+        // Timestamps are rounded to the time base: differences below this are ties.
+        let tolerance = 1e-6
+        var indices: [Int] = [], j = 0
+        for t in reference {
+            guard t <= last + tolerance || t < last + interval / 2 - tolerance else { break }
+            while j + 1 < source.count && source[j + 1] - t < t - source[j] - tolerance { j += 1 }
+            indices.append(j)
+        }
+        return indices
+    }
+}
+
+/// A video read in another clip's frame order: output frame k is the file's frame `frames[k]`.
+/// Where the map repeats an index the frame is handed out again; frames it passes over are
+/// decoded and dropped. Without a map, the file's own frames in order.
+///
+/// ```swift
+/// let proxy = try MappedReader(path: "swap.mp4", frames: FrameAlignment.nearestFrames(reference: t, source: p))
+/// while let frame = try proxy.nextFrame() { ... }
+/// ```
+public final class MappedReader {
+    private let reader: ReadAheadReader
+    private let frames: [Int]?
+    private var handedOut = 0
+    private var current: Image8?
+    private var currentIndex = -1
+
+    public var info: VideoInfo { reader.info }
+    public var path: String { reader.path }
+
+    /// `frames` must not decrease (as `FrameAlignment.nearestFrames` gives them).
+    public init(path: String, frames: [Int]?) throws {
+        precondition(frames.map { zip($0, $0.dropFirst()).allSatisfy { $0 <= $1 } } ?? true, "frame map decreases")
+        reader = try ReadAheadReader(path: path)
+        self.frames = frames
+    }
+
+    /// The next frame of the map (or of the file), nil after the last. A file shorter than its
+    /// map throws.
+    public func nextFrame() throws -> Image8? {
+        guard let frames else { return try reader.nextFrame() }
+        guard handedOut < frames.count else { return nil }
+        while currentIndex < frames[handedOut] {
+            guard let frame = try reader.nextFrame() else {
+                throw MediaError(.badInput, call: "avcodec_receive_frame", path: path,
+                                 reason: "ended after \(currentIndex + 1) frames; frame \(frames[handedOut]) is needed")
+            }
+            current = frame
+            currentIndex += 1
+        }
+        handedOut += 1
+        return current
+    }
+}
