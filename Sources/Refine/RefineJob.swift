@@ -183,6 +183,17 @@ public enum RefineJob {
             try writeVideos(clip, inputs: inputs, options: options, regions: regions, boxes: boxes, crops: crops,
                             refined: refined.map { $0! }, sigma: sigma.map { $0! }, progress: progress)
         }
+        // From here a failure takes the outputs away again, so the folder never holds a video
+        // without its report (the checkpoints in .work stay for --resume).
+        var complete = false
+        defer {
+            if !complete {
+                for file in outputs.files + ["report.json", "config.json", "report.html"].map({ inputs.output + "/" + $0 }) {
+                    try? FileManager.default.removeItem(atPath: file)
+                }
+            }
+        }
+        try FailPoint.check("scoring")
 
         // Scores over the whole clip: both videos on the target's flow and the same masks.
         let (comparison, worst) = try timed("scoring") {
@@ -219,6 +230,7 @@ public enum RefineJob {
             eStabProxy: comparison.proxies[0].mean, eStabRefined: comparison.proxies[1].mean, fidelity: outputs.fidelity,
             faces: faces, facesSkipped: facesSkipped, segments: segmentReports, cuts: cuts, timings: timings, options: options)
         try writeReports(report, comparison: comparison, worst: worst, faces: faces, output: inputs.output)
+        complete = true
         return report
     }
 
@@ -331,6 +343,8 @@ public enum RefineJob {
         let video: String
         let masks: String
         let fidelity: Double
+        /// Everything written: the video, the masks folder, the preview and σ videos when asked for.
+        let files: [String]
     }
 
     static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, regions: FaceRegions, boxes: [CropBox],
@@ -355,6 +369,8 @@ public enum RefineJob {
         try? FileManager.default.removeItem(atPath: masks.temporaryPath)
         try FileManager.default.createDirectory(atPath: masks.temporaryPath, withIntermediateDirectories: true)
         var squared = 0.0, weight = 0.0
+        // Committed one after another at the end; a failure part way takes back what was.
+        var committed: [String] = []
         do {
             try clip.forEach { t, target, proxy in
                 let mask = try regions.mask(frame: t, target: target, proxy: proxy)
@@ -378,15 +394,18 @@ public enum RefineJob {
                 progress(String(format: "writing %d/%d", t + 1, clip.frames))
             }
             try writer.finish()
-            try preview?.finish()
-            try sigmaWriter?.finish()
+            committed.append(video)
+            if let preview { try preview.finish(); committed.append(preview.path) }
+            if let sigmaWriter { try sigmaWriter.finish(); committed.append(sigmaWriter.path) }
             try masks.commit()
+            committed.append(masks.finalPath)
         } catch {
             masks.abandon()
+            for file in committed { try? FileManager.default.removeItem(atPath: file) }
             throw error
         }
         let mse = weight > 0 ? squared / weight : 0
-        return Written(video: video, masks: out + "/masks", fidelity: mse > 0 ? 10 * log10(1 / mse) : 99)
+        return Written(video: video, masks: out + "/masks", fidelity: mse > 0 ? 10 * log10(1 / mse) : 99, files: committed)
     }
 
     /// σ² = e^s as gray: 0 → black, ≥ 0.25 → white (the predicted L1 error of RGB in [0, 1]).

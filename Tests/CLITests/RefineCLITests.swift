@@ -245,6 +245,29 @@ final class RefineCLITests: XCTestCase {
         XCTAssertEqual(a.fidelity, o.fidelity)
     }
 
+    /// A failure after the videos are written (here forced by the NICER_FAIL_AT hook) takes them
+    /// away again: the folder never holds a video without its report; `--resume` then finishes
+    /// from the checkpoints without training again.
+    func testAFailureAfterWritingLeavesNoVideoWithoutItsReport() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 6)
+        let out = dir.file("out")
+        let arguments = ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", "swap", "-o", out,
+                         "--epochs", "1", "--features", "pixel", "--sigma-video"] + small
+        let failed = try runProcess(try nicerPath(), arguments, environment: ["NICER_FAIL_AT": "scoring"])
+        XCTAssertNotEqual(failed.status, 0, failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("scoring"), failed.stderr)
+        for file in ["refined.mp4", "preview.mp4", "sigma.mp4", "masks", "report.json"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/" + file), file)
+        }
+        let resumed = try nicer(arguments + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertFalse(resumed.stderr.contains("epoch 1:"), "the finished epoch was trained again")
+        for file in ["refined.mp4", "preview.mp4", "sigma.mp4", "masks/000006.png", "report.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
+        }
+    }
+
     func testBadInputGivesAClearErrorAndNoOutput() throws {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 12)
