@@ -87,7 +87,7 @@ public enum Comparison {
                 mass += 3 * m
             }
         }
-        let masks = try MaskProvider(source: mask, width: info.width, height: info.height, target: target)
+        let masks = try MaskProvider(source: mask, width: info.width, height: info.height, target: target, frameMaps: frameMaps)
         let scorer = WarpingError(preset: preset)
 
         var errors = Array(repeating: [Double?](), count: proxies.count)
@@ -142,6 +142,17 @@ public enum Comparison {
         let report = ComparisonReport(target: target, mask: mask.description, flow: "DIS \(preset.rawValue) on the target" + (wholeFrameFlow || mask == .none ? ", whole frame" : ", in the mask's box + 25 %"),
                                       proxies: scored, ranking: scored.sorted { $0.mean < $1.mean }.map(\.name))
         return (report, worst)
+    }
+
+    /// For `run`'s `frameMaps`: each video's frame nearest in time to each of the target's
+    /// (`FrameAlignment`), by path.
+    public static func frameMaps(target: String, videos: [String]) throws -> [String: [Int]] {
+        let reference = try FrameAlignment.frameTimes(path: target)
+        var maps: [String: [Int]] = [:]
+        for path in videos where maps[path] == nil {
+            maps[path] = FrameAlignment.nearestFrames(reference: reference, source: try FrameAlignment.frameTimes(path: path))
+        }
+        return maps
     }
 
     /// Nearest-neighbour downscale to `width` (keeps aspect), for report thumbnails.

@@ -45,12 +45,18 @@ public struct StabilityError: Error, CustomStringConvertible, Sendable {
 
 public enum StabilityMeter {
     /// Scores `video` against the motion of `reference` (the original target). With `trim`,
-    /// clips of different lengths are scored over the shorter one; otherwise they must match.
+    /// clips of different lengths are scored over the shorter one; with `align`, each reference
+    /// frame is paired with the video's frame nearest in time (and a mask-giving proxy likewise);
+    /// otherwise they must match.
     public static func measure(video: String, reference: String, mask: MaskSource, preset: DISOpticalFlow.Preset = .medium,
-                               trim: Bool = false, wholeFrameFlow: Bool = false,
+                               trim: Bool = false, align: Bool = false, wholeFrameFlow: Bool = false,
                                progress: ((Int, Int) -> Void)? = nil) throws -> StabilityReport {
+        var videos = [video]
+        if case .fromProxy(let path) = mask { videos.append(path) }
         let (comparison, _) = try Comparison.run(target: reference, proxies: [(name: video, path: video)], mask: mask,
-                                                 preset: preset, trim: trim, wholeFrameFlow: wholeFrameFlow, progress: progress)
+                                                 preset: preset, trim: trim, wholeFrameFlow: wholeFrameFlow,
+                                                 frameMaps: align ? try Comparison.frameMaps(target: reference, videos: videos) : [:],
+                                                 progress: progress)
         let scored = comparison.proxies[0]
         return StabilityReport(video: video, reference: reference, mask: comparison.mask, flow: comparison.flow,
                                frames: scored.frames.enumerated().map { .init(index: $0.offset + 1, error: $0.element) },
@@ -64,7 +70,7 @@ final class MaskProvider {
     private let width: Int
     private let height: Int
     private var files: [String] = []
-    private var proxy: ReadAheadReader?
+    private var proxy: MappedReader?
     /// Raw swap masks by frame index (a window of three).
     private var raw: [Int: [Float]] = [:]
     private var seen = 0
@@ -72,7 +78,8 @@ final class MaskProvider {
     static let threshold: Float = 12 / 255
     static let dilation = 4
 
-    init(source: MaskSource, width: Int, height: Int, target: String) throws {
+    /// `frameMaps`: as `Comparison.run` takes them; a proxy the masks come from is read through its map.
+    init(source: MaskSource, width: Int, height: Int, target: String, frameMaps: [String: [Int]] = [:]) throws {
         self.source = source
         self.width = width
         self.height = height
@@ -83,7 +90,7 @@ final class MaskProvider {
             files = (names ?? []).filter { $0.lowercased().hasSuffix(".png") }.sorted().map { path + "/" + $0 }
             guard !files.isEmpty else { throw StabilityError(description: "\(path): no PNG masks found") }
         case .fromProxy(let path):
-            proxy = try ReadAheadReader(path: path)
+            proxy = try MappedReader(path: path, frames: frameMaps[path])
             guard proxy!.info.width == width, proxy!.info.height == height else {
                 throw StabilityError(description: "\(path) is \(proxy!.info.width)x\(proxy!.info.height), the videos are \(width)x\(height)")
             }

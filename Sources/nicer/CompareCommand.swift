@@ -39,6 +39,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Score the shortest length when frame counts differ.")
     var trim = false
 
+    @Flag(help: "Pair each target frame with each proxy's frame nearest in time (proxies at another rate, or with dropped frames that kept their timestamps); scores the length all share.")
+    var align = false
+
     @Flag(help: "Compute the flow on the whole frame instead of around the mask (the mask's box + 25 %, at least 32 px: same score within a few %, far faster on large frames).")
     var wholeFrameFlow = false
 
@@ -89,9 +92,11 @@ struct CompareCommand: ParsableCommand {
         let placement = try landmarks.map { try LandmarkFile.read($0, frames: try VideoInfo.probe(path: target).frameCount) }
         let photoLandmarks = try identityLandmarks.map { try LandmarkFile.readPhotos($0, photos: identityPhotos.count) }
         let result: (report: ComparisonReport, worst: [String: WorstPair])
+        let frameMaps = align ? try Comparison.frameMaps(target: target, videos: list.map(\.path)) : [:]
         do {
             result = try Comparison.run(target: target, proxies: list, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!,
-                                        trim: trim, truth: truth, wholeFrameFlow: wholeFrameFlow, progress: { Progress.line("compare", done: $0, total: $1, since: started) })
+                                        trim: trim, truth: truth, wholeFrameFlow: wholeFrameFlow, frameMaps: frameMaps,
+                                        progress: { Progress.line("compare", done: $0, total: $1, since: started) })
         } catch let error as StabilityError {
             throw BadInput(description: error.description)
         }
@@ -105,7 +110,7 @@ struct CompareCommand: ParsableCommand {
         var faceReport: FaceComparisonReport?
         if faces {
             faceReport = try FaceComparison.run(target: target, videos: list, identityPhotos: identityPhotos, models: try FaceModels(),
-                                                placement: placement, photoLandmarks: photoLandmarks,
+                                                placement: placement, photoLandmarks: photoLandmarks, frameMaps: frameMaps,
                                                 progress: { Progress.line($0, done: $1, total: $2, since: started) })
         }
         for m in faceReport?.videos ?? [] {
@@ -126,7 +131,7 @@ struct CompareCommand: ParsableCommand {
         if let faceReport { try json.encode(faceReport).write(to: URL(fileURLWithPath: out + "/faces.json"), options: .atomic) }
         try Data(try CompareReport.page(report, worst: result.worst, faces: faceReport).render().utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
         let config: [String: String] = ["target": target, "proxies": list.map { "\($0.name)=\($0.path)" }.joined(separator: " "),
-                                        "mask": source.description, "flow": flow, "trim": String(trim), "wholeFrameFlow": String(wholeFrameFlow), "faces": String(faces), "truth": truth ?? "",
+                                        "mask": source.description, "flow": flow, "trim": String(trim), "align": String(align), "wholeFrameFlow": String(wholeFrameFlow), "faces": String(faces), "truth": truth ?? "",
                                         "identity": identityPhotos.joined(separator: " "), "landmarks": landmarks ?? "",
                                         "identityLandmarks": identityLandmarks ?? ""]
         try json.encode(config).write(to: URL(fileURLWithPath: out + "/config.json"), options: .atomic)

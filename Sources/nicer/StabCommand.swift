@@ -35,6 +35,9 @@ struct StabCommand: ParsableCommand {
     @Flag(help: "Score the shorter length when the frame counts differ.")
     var trim = false
 
+    @Flag(help: "Pair each reference frame with the video's frame nearest in time (a video at another rate, or with dropped frames that kept their timestamps).")
+    var align = false
+
     @Flag(help: "Compute the flow on the whole frame instead of around the mask (the mask's box + 25 %, at least 32 px: same score within a few %, far faster on large frames).")
     var wholeFrameFlow = false
 
@@ -50,7 +53,7 @@ struct StabCommand: ParsableCommand {
         let report: StabilityReport
         do {
             report = try StabilityMeter.measure(
-                video: video, reference: reference, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!, trim: trim, wholeFrameFlow: wholeFrameFlow,
+                video: video, reference: reference, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!, trim: trim, align: align, wholeFrameFlow: wholeFrameFlow,
                 progress: format == "text" ? { Progress.line("stab", done: $0, total: $1, since: started) } : nil)
         } catch let error as StabilityError {
             throw BadInput(description: error.description)

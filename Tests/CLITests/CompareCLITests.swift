@@ -1,4 +1,6 @@
 import Foundation
+import Media
+import Tensor
 import TestSupport
 import XCTest
 
@@ -33,6 +35,30 @@ final class CompareCLITests: XCTestCase {
         XCTAssertFalse(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http"),
                        "the page must not fetch anything")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/config.json"))
+    }
+
+    /// `--align`: a proxy written at twice the rate (every frame twice), also giving the mask,
+    /// scores exactly as the original does; without `--align` its rate is refused.
+    func testAlignScoresAProxyAtAnotherRateOnTheTargetFrames() throws {
+        let dir = try TempDirectory()
+        let run = try nicer(["synth", dir.file("s"), "--seed", "4", "--frames", "8", "--size", "80x80", "--lossless", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let reader = try VideoReader(path: dir.file("s/proxy.mkv"))
+        let writer = try VideoWriter(path: dir.file("double.mkv"), width: reader.info.width, height: reader.info.height,
+                                     options: .init(encoding: .lossless, fps: Rational(reader.info.fps.num * 2, reader.info.fps.den)))
+        while let frame = try reader.nextFrame() { try writer.write(frame); try writer.write(frame) }
+        try writer.finish()
+        func score(_ proxy: String, _ extra: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            let r = try nicer(["compare", "--target", dir.file("s/target.mkv"), "--proxy", "p=" + proxy, "--mask-from", "p"] + extra)
+            return (r.status, r.stdout, r.stderr)
+        }
+        let refused = try score(dir.file("double.mkv"), [])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("frame rate"), refused.stderr)
+        let original = try score(dir.file("s/proxy.mkv"), []), aligned = try score(dir.file("double.mkv"), ["--align"])
+        XCTAssertEqual(aligned.status, 0, aligned.stderr)
+        XCTAssertTrue(original.stdout.contains("e_stab"), original.stdout)
+        XCTAssertEqual(aligned.stdout, original.stdout)
     }
 
     /// Identity similarity on synthetic faces (which dlib's detector does not reliably find): the
