@@ -14,6 +14,7 @@ public struct VideoInfo: Codable, Equatable, Sendable {
     public var container: String
     public var codec: String
     public var pixelFormat: String
+    /// The size of the frames as decoded (upright: after the rotation, when it is a multiple of 90°).
     public var width: Int
     public var height: Int
     /// Average frame rate, exact.
@@ -24,7 +25,8 @@ public struct VideoInfo: Codable, Equatable, Sendable {
     public var frameCountSource: FrameCountSource
     public var durationSeconds: Double
     /// Display rotation in degrees, counter-clockwise, from the stream's display matrix (0 if none).
-    /// Frames are decoded in stored orientation; writers carry the rotation over.
+    /// A multiple of 90° is applied on decoding, as players do: `VideoReader` hands out upright
+    /// frames and `width` × `height` are theirs.
     public var rotation: Double
     public var audio: AudioInfo?
 

@@ -25,6 +25,11 @@ public final class VideoReader {
     private var scalerKey: (Int32, Int32, Int32) = (0, 0, -1)
     private var draining = false
     private var finished = false
+    /// The stream's frame size as stored, before turning upright.
+    private let storedWidth: Int
+    private let storedHeight: Int
+    /// Quarter turns counter-clockwise that bring a stored frame upright (0…3).
+    private let quarterTurns: Int
 
     public var path: String { input.path }
 
@@ -50,7 +55,20 @@ public final class VideoReader {
         }
         packet = try Packet()
         frame = try Frame()
-        info = Self.describe(input: input, videoIndex: index)
+        storedWidth = Int(parameters.pointee.width)
+        storedHeight = Int(parameters.pointee.height)
+        var described = Self.describe(input: input, videoIndex: index)
+        quarterTurns = Self.quarterTurns(rotation: described.rotation)
+        if quarterTurns % 2 == 1 { (described.width, described.height) = (described.height, described.width) }
+        info = described
+    }
+
+    /// Quarter turns for a display rotation in degrees (counter-clockwise); 0 for angles that are
+    /// no multiple of 90° (left as stored).
+    public static func quarterTurns(rotation: Double) -> Int {
+        let turns = (rotation / 90).rounded()
+        guard abs(rotation - 90 * turns) < 1 else { return 0 }
+        return (Int(turns) % 4 + 4) % 4
     }
 
     /// Next frame as interleaved RGB (3 channels), or nil at the end.
@@ -120,32 +138,54 @@ public final class VideoReader {
 
     private func convert(into pixels: inout [UInt8]) throws {
         let f = frame.pointer.pointee
-        guard Int(f.width) == info.width, Int(f.height) == info.height else {
+        let (width, height) = (storedWidth, storedHeight)
+        guard Int(f.width) == width, Int(f.height) == height else {
             throw MediaError(.unsupported, call: "avcodec_receive_frame", path: path,
-                             reason: "frame \(framesRead) is \(f.width)x\(f.height), stream is \(info.width)x\(info.height)")
+                             reason: "frame \(framesRead) is \(f.width)x\(f.height), stream is \(width)x\(height)")
         }
         let key = (f.width, f.height, f.format)
         if scaler == nil || scalerKey != key {
             let source = AVPixelFormat(rawValue: f.format)
             let s = try Scaler(srcWidth: Int(f.width), srcHeight: Int(f.height), srcFormat: source,
-                               dstWidth: info.width, dstHeight: info.height, dstFormat: AV_PIX_FMT_RGB24, path: path)
+                               dstWidth: width, dstHeight: height, dstFormat: AV_PIX_FMT_RGB24, path: path)
             s.setColorspace(f.colorspace, range: f.color_range, yuvIsSource: true)
             scaler = s
             scalerKey = key
         }
         // Into a padded frame, then row by row into the caller's packed array: swscale writes
         // whole vectors past a row's end (8 bytes past the array converting 556-wide yuv420p).
-        if rgb == nil { rgb = try Frame(width: info.width, height: info.height, format: AV_PIX_FMT_RGB24, path: path) }
+        if rgb == nil { rgb = try Frame(width: width, height: height, format: AV_PIX_FMT_RGB24, path: path) }
         let padded = rgb!.pointer
         var dst: [UnsafeMutablePointer<UInt8>?] = [ff_frame_plane(padded, 0), nil, nil, nil]
         var dstStride: [Int32] = [ff_frame_linesize(padded, 0), 0, 0, 0]
         var src: [UnsafePointer<UInt8>?] = (0..<4).map { UnsafePointer(ff_frame_plane(frame.pointer, $0)) }
         var srcStride: [Int32] = (0..<4).map { ff_frame_linesize(frame.pointer, $0) }
         _ = sws_scale(scaler!.pointer, &src, &srcStride, 0, f.height, &dst, &dstStride)
-        let rowBytes = info.width * 3, stride = Int(dstStride[0])
-        pixels.withUnsafeMutableBytes { out in
-            for y in 0..<info.height {
-                out.baseAddress!.advanced(by: y * rowBytes).copyMemory(from: dst[0]!.advanced(by: y * stride), byteCount: rowBytes)
+        let rowBytes = width * 3, stride = Int(dstStride[0])
+        guard quarterTurns != 0 else {
+            pixels.withUnsafeMutableBytes { out in
+                for y in 0..<height {
+                    out.baseAddress!.advanced(by: y * rowBytes).copyMemory(from: dst[0]!.advanced(by: y * stride), byteCount: rowBytes)
+                }
+            }
+            return
+        }
+        // Turned upright as FFmpeg's own players turn it: counter-clockwise by the rotation.
+        let source = UnsafePointer(dst[0]!), turns = quarterTurns
+        let (outWidth, outHeight) = (info.width, info.height)
+        pixels.withUnsafeMutableBufferPointer { out in
+            for y in 0..<outHeight {
+                for x in 0..<outWidth {
+                    let (sx, sy) = switch turns {
+                    case 1: (width - 1 - y, x)
+                    case 2: (width - 1 - x, height - 1 - y)
+                    default: (y, height - 1 - x)
+                    }
+                    let from = sy * stride + sx * 3, to = (y * outWidth + x) * 3
+                    out[to] = source[from]
+                    out[to + 1] = source[from + 1]
+                    out[to + 2] = source[from + 2]
+                }
             }
         }
     }

@@ -355,8 +355,7 @@ public enum RefineJob {
         let video = out + (clip.proxy.audio.map { mp4Audio.contains($0.codec) } == false ? "/refined.mkv" : "/refined.mp4")
         let writer = try VideoWriter(path: video, width: clip.target.width, height: clip.target.height,
                                      options: VideoWriterOptions(encoding: .h264(crf: options.crf, preset: "medium"), fps: clip.target.fps,
-                                                                 audioSource: clip.proxy.hasAudio ? clip.proxy.path : nil,
-                                                                 rotation: clip.target.rotation))
+                                                                 audioSource: clip.proxy.hasAudio ? clip.proxy.path : nil))
         let preview = options.preview
             ? try VideoWriter(path: out + "/preview.mp4", width: 4 * n, height: n,
                               options: VideoWriterOptions(encoding: .h264(crf: 18, preset: "veryfast"), fps: clip.target.fps))

@@ -32,6 +32,11 @@ struct ProbeCommand: ParsableCommand {
         }
     }
 
+    static func rotationNote(_ degrees: Double) -> String {
+        abs(degrees / 90 - (degrees / 90).rounded()) * 90 < 1
+            ? " (frames are read turned upright; the size above is theirs)" : " (no multiple of 90°: frames are read as stored)"
+    }
+
     static func text(_ info: VideoInfo) -> String {
         var lines = [
             "file:      \(info.path)",
@@ -40,7 +45,7 @@ struct ProbeCommand: ParsableCommand {
             "fps:       \(info.fps) (\(String(format: "%.3f", info.fps.value))), time base \(info.timeBase)",
             "frames:    \(info.frameCount) (\(info.frameCountSource.rawValue))",
             "duration:  \(String(format: "%.3f", info.durationSeconds)) s",
-            "rotation:  \(info.rotation == 0 ? "none" : String(format: "%g°", info.rotation))",
+            "rotation:  \(info.rotation == 0 ? "none" : String(format: "%g°", info.rotation) + rotationNote(info.rotation))",
         ]
         if let a = info.audio {
             var line = "audio:     \(a.codec) \(a.sampleRate) Hz, \(a.channels) channel(s), \(String(format: "%.3f", a.durationSeconds)) s"

@@ -139,3 +139,35 @@ final class VideoRoundTripTests: XCTestCase {
         XCTAssertEqual(try PNG.read(folder + "/000002.png"), .eightBit(original[2]))
     }
 }
+
+/// Display rotation: frames come out upright, as the ffmpeg tool shows them
+/// (Fixtures/rotation, made by tools/reference/rotation_fixture.sh).
+final class RotationTests: XCTestCase {
+    func maxDifference(_ a: Image8, _ b: Image8) -> Int {
+        guard a.width == b.width, a.height == b.height else { return 255 }
+        return zip(a.pixels, b.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
+    }
+
+    func testRotatedStreamsAreReadUprightAsFFmpegShowsThem() throws {
+        let stored = try PNG.read(fixturePath("rotation/stored.png")).image8
+        for rotate in [90, 180, 270] {
+            let reader = try VideoReader(path: fixturePath("rotation/rotate\(rotate).mp4"))
+            let expected = try PNG.read(fixturePath("rotation/rotate\(rotate)-upright.png")).image8
+            XCTAssertEqual([reader.info.width, reader.info.height], [expected.width, expected.height], "rotate=\(rotate)")
+            let frame = try XCTUnwrap(try reader.nextFrame())
+            XCTAssertLessThanOrEqual(maxDifference(frame, expected), 3, "rotate=\(rotate)")
+            // The pattern is not symmetric: the frame as stored would not pass.
+            XCTAssertGreaterThan(maxDifference(stored, expected), 100, "rotate=\(rotate)")
+            XCTAssertNotNil(try reader.nextFrame(), "second frame")
+        }
+    }
+
+    func testQuarterTurns() {
+        XCTAssertEqual(VideoReader.quarterTurns(rotation: 0), 0)
+        XCTAssertEqual(VideoReader.quarterTurns(rotation: 90), 1)
+        XCTAssertEqual(VideoReader.quarterTurns(rotation: -90), 3)
+        XCTAssertEqual(VideoReader.quarterTurns(rotation: -180), 2)
+        XCTAssertEqual(VideoReader.quarterTurns(rotation: 270.0000001), 3)
+        XCTAssertEqual(VideoReader.quarterTurns(rotation: 45), 0)
+    }
+}
