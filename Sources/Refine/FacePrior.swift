@@ -135,7 +135,8 @@ struct FacePrior {
         return (points, box, image)
     }
 
-    /// The loss terms for one segment (frames `segment` of the clip), or none without surfaces.
+    /// The loss terms for one segment (frames `segment` of the clip, whose crops are `crops`,
+    /// indexed from the segment's start), or none without surfaces.
     func lossTerms(options: RefineOptions, segment: Range<Int>, crops: ClipCrops) -> [RefineLossTerm] {
         guard !surfaces.isEmpty else { return [] }
         var settings = TextureLosses.Settings()
@@ -145,12 +146,13 @@ struct FacePrior {
         settings.textureSize = options.textureSize
         settings.albedoToneRadius = options.albedoToneRadius
         let full = options.size
-        let targets = Array(crops.targets[segment])
+        let targets = crops.targets
         let losses = TextureLosses(surfaces: Array(surfaces[segment]), settings: settings, albedoBasis: albedoBasis) { frame, size in
             planar(size == full ? targets[frame] : boxShrink(targets[frame], full / size))
         }
         // Static detail and shape: the identity photos', else the mean over the proxy frames.
-        let references = detailReferences.isEmpty ? segment.map { (surfaces[$0], planar(crops.proxies[$0]), full) } : detailReferences
+        let references = detailReferences.isEmpty
+            ? segment.map { (surfaces[$0], planar(crops.proxies[$0 - segment.lowerBound]), full) } : detailReferences
         losses.setDetailReference(references)
         if options.shapeWeight > 0 { losses.setShapeReference(references) }
         return [TextureLossTerm(losses: losses)]

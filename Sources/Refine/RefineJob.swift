@@ -116,15 +116,14 @@ public enum RefineJob {
         encoder.outputFormatting = [.sortedKeys]
         try AtomicOutput.write(try encoder.encode(CropList(size: options.size, boxes: boxes)), to: inputs.output + "/crops.json")
 
-        // Pass 2: training crops.
-        var crops = ClipCrops(targets: [], proxies: [], masks: [], runs: runs)
+        // Pass 2: training crops, kept on disk (memory holds one segment's).
+        let crops = try CropStore(path: work + "/crops.scratch", size: options.size)
         try timed("crops") {
             try clip.forEach { t, target, proxy in
                 let mask = try regions.mask(frame: t, target: target, proxy: proxy)
-                crops.targets.append(boxes[t].extract(target, size: options.size))
-                crops.proxies.append(boxes[t].extract(proxy, size: options.size))
                 let maskImage = Image8(width: target.width, height: target.height, channels: 1, pixels: mask.map { quantize($0) })
-                crops.masks.append(boxes[t].extract(maskImage, size: options.size))
+                try crops.append(target: boxes[t].extract(target, size: options.size), proxy: boxes[t].extract(proxy, size: options.size),
+                                 mask: boxes[t].extract(maskImage, size: options.size))
                 progress(String(format: "crops %d/%d", t + 1, clip.frames))
             }
         }
@@ -142,15 +141,12 @@ public enum RefineJob {
         }
         let segments = Segmentation.segments(runs, length: options.segmentLength, overlap: options.segmentOverlap)
         let fingerprint = try Self.fingerprint(clip, options: options, inputs: inputs)
-        var refined = [[Float]?](repeating: nil, count: clip.frames), sigma = [[Float]?](repeating: nil, count: clip.frames)
-        var weights = [Float](repeating: 0, count: clip.frames)
+        let renders = try RenderStore(path: work + "/renders.scratch", size: options.size, frames: clip.frames)
         var segmentReports: [RefineReport.Segment] = []
         for (k, segment) in segments.enumerated() {
-            var part = ClipCrops(targets: Array(crops.targets[segment]), proxies: Array(crops.proxies[segment]),
-                                 masks: Array(crops.masks[segment]), runs: [0..<segment.count])
-            part.runs = [0..<part.count]
+            let part = try crops.crops(segment)
             let trainer = NICeTrainer(options: options, crops: part, identity: identity)
-            trainer.loss.extraTerms = timed("prior") { prior.lossTerms(options: options, segment: segment, crops: crops) }
+            trainer.loss.extraTerms = timed("prior") { prior.lossTerms(options: options, segment: segment, crops: part) }
             let segmentWork = work + "/segment-\(k)"
             try FileManager.default.createDirectory(atPath: segmentWork, withIntermediateDirectories: true)
             let state = try timed("training") {
@@ -163,25 +159,18 @@ public enum RefineJob {
                                         targetEStabCrops: state.targetEStab, curve: state.epochs,
                                         trainingSeconds: trainer.seconds.mapValues { ($0 * 10).rounded() / 10 },
                                         priorWithdrawal: state.priorWithdrawal))
-            timed("render") {
+            try timed("render") {
                 for t in segment {
-                    let (rgb, s) = trainer.render(crops.targets[t])
-                    let w = Segmentation.fusionWeight(t, segment: segment, segments: segments)
-                    refined[t] = zip(refined[t] ?? [Float](repeating: 0, count: rgb.count), rgb).map { $0 + w * $1 }
-                    sigma[t] = zip(sigma[t] ?? [Float](repeating: 0, count: s.count), s).map { $0 + w * $1 }
-                    weights[t] += w
+                    let (rgb, s) = trainer.render(part.targets[t - segment.lowerBound])
+                    try renders.add(t, rgb: rgb, sigma: s, weight: Segmentation.fusionWeight(t, segment: segment, segments: segments))
                 }
             }
-        }
-        for t in 0..<clip.frames where weights[t] > 0 {
-            refined[t] = refined[t]!.map { $0 / weights[t] }
-            sigma[t] = sigma[t]!.map { $0 / weights[t] }
         }
 
         // Pass 3: paste back at full resolution and encode with the proxy's audio.
         let outputs = try timed("write") {
             try writeVideos(clip, inputs: inputs, options: options, regions: regions, boxes: boxes, crops: crops,
-                            refined: refined.map { $0! }, sigma: sigma.map { $0! }, progress: progress)
+                            renders: renders, progress: progress)
         }
         // From here a failure takes the outputs away again, so the folder never holds a video
         // without its report (the checkpoints in .work stay for --resume).
@@ -348,7 +337,7 @@ public enum RefineJob {
     }
 
     static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, regions: FaceRegions, boxes: [CropBox],
-                            crops: ClipCrops, refined: [[Float]], sigma: [[Float]], progress: (String) -> Void) throws -> Written {
+                            crops: CropStore, renders: RenderStore, progress: (String) -> Void) throws -> Written {
         let out = inputs.output, n = options.size
         // MP4 unless the proxy's audio cannot go into one (FLAC, PCM, …): then Matroska, which takes any.
         let mp4Audio: Set<String> = ["aac", "mp3", "alac", "ac3", "eac3", "opus"]
@@ -374,7 +363,8 @@ public enum RefineJob {
             try clip.forEach { t, target, proxy in
                 let mask = try regions.mask(frame: t, target: target, proxy: proxy)
                 var frame = target
-                boxes[t].paste(refined[t], size: n, into: &frame, mask: mask)
+                let (refined, sigma) = try renders.frame(t)
+                boxes[t].paste(refined, size: n, into: &frame, mask: mask)
                 try writer.write(frame)
                 for i in 0..<(frame.width * frame.height) where mask[i] > 0 {
                     for c in 0..<3 {
@@ -385,9 +375,10 @@ public enum RefineJob {
                 }
                 try PNG.write(Image8(width: frame.width, height: frame.height, channels: 1, pixels: mask.map { quantize($0) }),
                               to: masks.temporaryPath + String(format: "/%06d.png", t + 1))
-                let sigmaImage = Self.sigmaImage(sigma[t], size: n)
+                let sigmaImage = Self.sigmaImage(sigma, size: n)
                 if let preview {
-                    try preview.write(Self.sideBySide([crops.targets[t], crops.proxies[t], interleave(refined[t], size: n), sigmaImage]))
+                    let crop = try crops.frame(t)
+                    try preview.write(Self.sideBySide([crop.target, crop.proxy, interleave(refined, size: n), sigmaImage]))
                 }
                 try sigmaWriter?.write(sigmaImage)
                 progress(String(format: "writing %d/%d", t + 1, clip.frames))

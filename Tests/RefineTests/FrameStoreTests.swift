@@ -1,0 +1,46 @@
+import Foundation
+import Refine
+import Tensor
+import TestSupport
+import XCTest
+
+/// The scratch stores that keep a long clip's crops and renders on disk.
+final class FrameStoreTests: XCTestCase {
+    func image(_ size: Int, channels: Int, seed: Int) -> Image8 {
+        Image8(width: size, height: size, channels: channels,
+               pixels: (0..<(size * size * channels)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed &* 7) })
+    }
+
+    func testCropsComeBackAsWrittenInAnyOrderAndTheFileIsGone() throws {
+        let dir = try TempDirectory()
+        let store = try CropStore(path: dir.file("crops.scratch"), size: 8)
+        for t in 0..<5 { try store.append(target: image(8, channels: 3, seed: t), proxy: image(8, channels: 3, seed: 10 + t), mask: image(8, channels: 1, seed: 20 + t)) }
+        XCTAssertEqual(store.count, 5)
+        for t in [4, 0, 2] {
+            let crop = try store.frame(t)
+            XCTAssertEqual(crop.target, image(8, channels: 3, seed: t))
+            XCTAssertEqual(crop.proxy, image(8, channels: 3, seed: 10 + t))
+            XCTAssertEqual(crop.mask, image(8, channels: 1, seed: 20 + t))
+        }
+        XCTAssertThrowsError(try store.frame(5))
+        // Unlinked on opening: nothing to clean up after a kill.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("crops.scratch")))
+    }
+
+    func testRendersAreTheWeightedMeanOfTheSegmentsThatRenderedThem() throws {
+        let dir = try TempDirectory()
+        let n = 2, plane = n * n
+        let store = try RenderStore(path: dir.file("renders.scratch"), size: n, frames: 3)
+        let a = (0..<(3 * plane)).map { Float($0) / 10 }, b = (0..<(3 * plane)).map { 1 - Float($0) / 20 }
+        try store.add(0, rgb: a, sigma: [Float](repeating: 0.5, count: plane), weight: 1)
+        try store.add(1, rgb: a, sigma: [Float](repeating: 0.2, count: plane), weight: 0.25)
+        try store.add(1, rgb: b, sigma: [Float](repeating: 0.6, count: plane), weight: 0.75)
+        let first = try store.frame(0)
+        XCTAssertEqual(first.rgb, a)
+        XCTAssertEqual(first.sigma, [Float](repeating: 0.5, count: plane))
+        let blended = try store.frame(1)
+        for i in a.indices { XCTAssertEqual(blended.rgb[i], 0.25 * a[i] + 0.75 * b[i], accuracy: 1e-6) }
+        for s in blended.sigma { XCTAssertEqual(s, 0.5, accuracy: 1e-6) }
+        XCTAssertThrowsError(try store.frame(2), "a frame no segment rendered")
+    }
+}
