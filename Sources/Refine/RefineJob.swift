@@ -52,6 +52,8 @@ public struct RefineReport: Codable, Sendable {
     public var proxy: String
     public var proxyName: String
     public var output: String
+    /// Whose sound the refined video carries: the proxy's, else the target's, and the codec.
+    public var audio: String
     public var frames: Int
     public var size: String
     /// Which 3D face prior shaped the loss (FLAME, the landmark prior, or none and why).
@@ -167,7 +169,7 @@ public enum RefineJob {
             }
         }
 
-        // Pass 3: paste back at full resolution and encode with the proxy's audio.
+        // Pass 3: paste back at full resolution and encode with the proxy's audio (else the target's).
         let outputs = try timed("write") {
             try writeVideos(clip, inputs: inputs, options: options, regions: regions, boxes: boxes, crops: crops,
                             renders: renders, progress: progress)
@@ -211,7 +213,7 @@ public enum RefineJob {
             facesSkipped = "the face models are not installed (tools/setup installs them)"
         }
         let report = RefineReport(
-            target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, frames: clip.frames,
+            target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, audio: outputs.audio, frames: clip.frames,
             size: "\(clip.target.width)x\(clip.target.height)",
             prior: prior.description, priorFitError: prior.fitError, shapeDistance: prior.shapeDistance,
             features: identity.map { "\(options.features == .vgg19 ? "VGG19" : "dlib identity ResNet") stages \($0.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" } ?? "pixel L1",
@@ -334,17 +336,22 @@ public enum RefineJob {
         let fidelity: Double
         /// Everything written: the video, the masks folder, the preview and σ videos when asked for.
         let files: [String]
+        /// Whose sound the video carries.
+        let audio: String
     }
 
     static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, regions: FaceRegions, boxes: [CropBox],
                             crops: CropStore, renders: RenderStore, progress: (String) -> Void) throws -> Written {
         let out = inputs.output, n = options.size
-        // MP4 unless the proxy's audio cannot go into one (FLAC, PCM, …): then Matroska, which takes any.
+        // The proxy's sound, else the target's (swappers often drop it; it is the same clip).
+        let audio = clip.proxy.audio.map { (clip.proxy.path, $0, "the proxy's") }
+            ?? clip.target.audio.map { (clip.target.path, $0, "the target's (the proxy has none)") }
+        // MP4 unless that audio cannot go into one (FLAC, PCM, …): then Matroska, which takes any.
         let mp4Audio: Set<String> = ["aac", "mp3", "alac", "ac3", "eac3", "opus"]
-        let video = out + (clip.proxy.audio.map { mp4Audio.contains($0.codec) } == false ? "/refined.mkv" : "/refined.mp4")
+        let video = out + (audio.map { mp4Audio.contains($0.1.codec) } == false ? "/refined.mkv" : "/refined.mp4")
         let writer = try VideoWriter(path: video, width: clip.target.width, height: clip.target.height,
                                      options: VideoWriterOptions(encoding: .h264(crf: options.crf, preset: "medium"), fps: clip.target.fps,
-                                                                 audioSource: clip.proxy.hasAudio ? clip.proxy.path : nil))
+                                                                 audioSource: audio?.0))
         let preview = options.preview
             ? try VideoWriter(path: out + "/preview.mp4", width: 4 * n, height: n,
                               options: VideoWriterOptions(encoding: .h264(crf: 18, preset: "veryfast"), fps: clip.target.fps))
@@ -395,7 +402,8 @@ public enum RefineJob {
             throw error
         }
         let mse = weight > 0 ? squared / weight : 0
-        return Written(video: video, masks: out + "/masks", fidelity: mse > 0 ? 10 * log10(1 / mse) : 99, files: committed)
+        return Written(video: video, masks: out + "/masks", fidelity: mse > 0 ? 10 * log10(1 / mse) : 99, files: committed,
+                       audio: audio.map { "\($0.2) \($0.1.codec)" } ?? "none (neither clip has any)")
     }
 
     /// σ² = e^s as gray: 0 → black, ≥ 0.25 → white (the predicted L1 error of RGB in [0, 1]).

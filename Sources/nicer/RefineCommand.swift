@@ -8,7 +8,7 @@ struct RefineCommand: ParsableCommand {
         commandName: "refine",
         abstract: "Remove the flicker of a face swap: fit NICe's network to the clip, paste the refined face back, report e_stab before and after.",
         discussion: """
-            Writes OUT/refined.mp4 (target frames with the refined face pasted in, the proxy's audio; .mkv when \
+            Writes OUT/refined.mp4 (target frames with the refined face pasted in, the proxy's audio, else the target's; .mkv when \
             that audio cannot go into MP4), \
             OUT/report.json and OUT/report.html (e_stab of proxy and refined on the target's flow, fidelity, \
             face measures, training curves, prior and features used, timings), OUT/config.json (resolved \

@@ -205,6 +205,22 @@ final class RefineCLITests: XCTestCase {
         XCTAssertTrue(info.hasAudio, "the proxy's audio must be kept")
     }
 
+    /// A proxy without sound (swappers often drop it): the refined video carries the target's.
+    func testTheTargetsAudioWhenTheProxyHasNone() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 6)
+        try ffmpeg(["-i", clip + "/target.mkv", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-map", "0:v", "-map", "1:a",
+                    "-c:v", "copy", "-c:a", "aac", "-shortest", dir.file("target-audio.mkv")])
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", dir.file("target-audio.mkv"), "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "1", "--features", "pixel"] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try VideoInfo.probe(path: out + "/refined.mp4").audio?.codec, "aac")
+        struct Audio: Decodable { let audio: String }
+        let report = try JSONDecoder().decode(Audio.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/report.json")))
+        XCTAssertTrue(report.audio.hasPrefix("the target's"), report.audio)
+    }
+
     /// VGG19 features (here the narrow VGG19-shaped fixture weights) run end to end.
     func testVGG19Features() throws {
         struct Report: Decodable { let features: String }
