@@ -183,14 +183,18 @@ final class RefineCLITests: XCTestCase {
         }
     }
 
+    /// `video` with a 440 Hz tone muxed in as `codec` (synth clips have no audio).
+    func withTone(_ video: String, codec: String, to path: String) throws {
+        try ffmpeg(["-i", video, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-map", "0:v", "-map", "1:a",
+                    "-c:v", "copy", "-c:a", codec, "-shortest", path])
+    }
+
     /// A clip longer than the segment length is fitted in overlapping segments (cross-faded), and
     /// the proxy's audio track is carried into the refined video.
     func testLongClipGoesInSegmentsAndKeepsTheProxyAudio() throws {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 28)
-        // The proxy with a sine track muxed in (synth clips have no audio).
-        try ffmpeg(["-i", clip + "/proxy.mkv", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-map", "0:v", "-map", "1:a",
-                    "-c:v", "copy", "-c:a", "flac", "-shortest", dir.file("proxy-audio.mkv")])
+        try withTone(clip + "/proxy.mkv", codec: "flac", to: dir.file("proxy-audio.mkv"))
         let out = dir.file("out")
         let run = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", dir.file("proxy-audio.mkv"), "--mask", clip + "/masks",
                              "-o", out, "--epochs", "2", "--features", "pixel", "--segment-length", "16"] + small)
@@ -209,8 +213,7 @@ final class RefineCLITests: XCTestCase {
     func testTheTargetsAudioWhenTheProxyHasNone() throws {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 6)
-        try ffmpeg(["-i", clip + "/target.mkv", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-map", "0:v", "-map", "1:a",
-                    "-c:v", "copy", "-c:a", "aac", "-shortest", dir.file("target-audio.mkv")])
+        try withTone(clip + "/target.mkv", codec: "aac", to: dir.file("target-audio.mkv"))
         let out = dir.file("out")
         let run = try nicer(["refine", "--target", dir.file("target-audio.mkv"), "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
                              "-o", out, "--epochs", "1", "--features", "pixel"] + small)
