@@ -43,6 +43,31 @@ public enum FrameAlignment {
     }
 }
 
+/// How to read one video in another clip's frames: the video's frame for each of the clip's
+/// (`frames[k]` goes with frame k; indices never decrease), and the size to hand them out at (nil:
+/// the video's own).
+public struct FrameMap: Sendable {
+    public var frames: [Int]
+    public var size: (width: Int, height: Int)?
+
+    public init(frames: [Int], size: (width: Int, height: Int)? = nil) {
+        self.frames = frames
+        self.size = size
+    }
+
+    /// The map that reads `source` in the frames of a clip with these frame times and size: the
+    /// nearest frame in time (`FrameAlignment.nearestFrames`), scaled to the clip's size when
+    /// only the resolution differs (aspect ratios within 1 %; a swapper that wrote a smaller
+    /// video). Another aspect ratio is left as it is, for the caller's size check to refuse.
+    public static func aligning(_ source: String, toTimes reference: [Double], size: (width: Int, height: Int)) throws -> FrameMap {
+        let info = try VideoReader(path: source).info
+        let sameAspect = abs(Double(info.width * size.height) / Double(info.height * size.width) - 1) < 0.01
+        let scaled = (info.width, info.height) != size && sameAspect
+        return FrameMap(frames: FrameAlignment.nearestFrames(reference: reference, source: try FrameAlignment.frameTimes(path: source)),
+                        size: scaled ? size : nil)
+    }
+}
+
 /// A video read in another clip's frame order: output frame k is the file's frame `frames[k]`.
 /// Where the map repeats an index the frame is handed out again; frames it passes over are
 /// decoded and dropped. Without a map, the file's own frames in order.
@@ -61,11 +86,17 @@ public final class MappedReader {
     public var info: VideoInfo { reader.info }
     public var path: String { reader.path }
 
-    /// `frames` must not decrease (as `FrameAlignment.nearestFrames` gives them).
-    public init(path: String, frames: [Int]?) throws {
+    /// `frames` must not decrease (as `FrameAlignment.nearestFrames` gives them); `size`: as
+    /// `VideoReader`'s.
+    public init(path: String, frames: [Int]?, size: (width: Int, height: Int)? = nil) throws {
         precondition(frames.map { zip($0, $0.dropFirst()).allSatisfy { $0 <= $1 } } ?? true, "frame map decreases")
-        reader = try ReadAheadReader(path: path)
+        reader = try ReadAheadReader(path: path, size: size)
         self.frames = frames
+    }
+
+    /// Without a map, the file's frames in order at its own size.
+    public convenience init(path: String, map: FrameMap?) throws {
+        try self.init(path: path, frames: map?.frames, size: map?.size)
     }
 
     /// The next frame of the map (or of the file), nil after the last. A file shorter than its

@@ -20,8 +20,9 @@ public final class ReadAheadReader: @unchecked Sendable {
     public let info: VideoInfo
     public let path: String
 
-    public init(path: String) throws {
-        reader = try VideoReader(path: path)
+    /// `size`: as `VideoReader`'s.
+    public init(path: String, size: (width: Int, height: Int)? = nil) throws {
+        reader = try VideoReader(path: path, size: size)
         info = reader.info
         self.path = path
         queue = DispatchQueue(label: "nicer.read-ahead")

@@ -28,12 +28,18 @@ public final class VideoReader {
     /// The stream's frame size as stored, before turning upright.
     private let storedWidth: Int
     private let storedHeight: Int
+    /// The size frames are converted to, still in stored orientation (the stored size unless
+    /// another was asked for).
+    private let convertedWidth: Int
+    private let convertedHeight: Int
     /// Quarter turns counter-clockwise that bring a stored frame upright (0…3).
     private let quarterTurns: Int
 
     public var path: String { input.path }
 
-    public init(path: String) throws {
+    /// `size`: hand frames out at this size (upright width × height, bicubic), e.g. to match a
+    /// clip of another resolution; `info` then reports it. Nil: the stream's own size.
+    public init(path: String, size: (width: Int, height: Int)? = nil) throws {
         input = try InputContainer(path: path)
         guard let index = input.bestStream(AVMEDIA_TYPE_VIDEO) else {
             throw MediaError(.badInput, call: "av_find_best_stream", path: path, reason: "no video stream")
@@ -60,6 +66,13 @@ public final class VideoReader {
         var described = Self.describe(input: input, videoIndex: index)
         quarterTurns = Self.quarterTurns(rotation: described.rotation)
         if quarterTurns % 2 == 1 { (described.width, described.height) = (described.height, described.width) }
+        if let size {
+            guard size.width > 0, size.height > 0, size.width <= 16384, size.height <= 16384 else {
+                throw MediaError(.unsupported, call: "VideoReader", path: path, reason: "frame size \(size.width)x\(size.height) out of range")
+            }
+            (described.width, described.height) = size
+        }
+        (convertedWidth, convertedHeight) = quarterTurns % 2 == 1 ? (described.height, described.width) : (described.width, described.height)
         info = described
     }
 
@@ -138,11 +151,11 @@ public final class VideoReader {
 
     private func convert(into pixels: inout [UInt8]) throws {
         let f = frame.pointer.pointee
-        let (width, height) = (storedWidth, storedHeight)
-        guard Int(f.width) == width, Int(f.height) == height else {
+        guard Int(f.width) == storedWidth, Int(f.height) == storedHeight else {
             throw MediaError(.unsupported, call: "avcodec_receive_frame", path: path,
-                             reason: "frame \(framesRead) is \(f.width)x\(f.height), stream is \(width)x\(height)")
+                             reason: "frame \(framesRead) is \(f.width)x\(f.height), stream is \(storedWidth)x\(storedHeight)")
         }
+        let (width, height) = (convertedWidth, convertedHeight)
         let key = (f.width, f.height, f.format)
         if scaler == nil || scalerKey != key {
             let source = AVPixelFormat(rawValue: f.format)

@@ -4,35 +4,39 @@ import Tensor
 
 /// Target and proxy decoded in step. Without alignment they must agree in size, frame rate and
 /// frame count; with it, each target frame gets the proxy frame nearest its time (a swapper that
-/// changed the rate, or dropped frames and kept the others' timestamps) and the clip ends with the
+/// changed the rate, or dropped frames and kept the others' timestamps), a proxy of a smaller or
+/// larger size but the same aspect ratio is scaled to the target's, and the clip ends with the
 /// shorter.
 struct ClipPair {
     let target: VideoInfo
     let proxy: VideoInfo
     let frames: Int
-    /// Proxy frame index for each target frame, when aligned (nil: frame k goes with frame k).
-    let proxyFrames: [Int]?
+    /// How the proxy is read in the target's frames, when aligned (nil: frame k goes with frame k).
+    let proxyMap: FrameMap?
 
     init(target targetPath: String, proxy proxyPath: String, align: Bool) throws {
         var t = try VideoInfo.probe(path: targetPath, countFrames: !align), p = try VideoInfo.probe(path: proxyPath, countFrames: !align)
         let (target, proxy) = (targetPath, proxyPath)
-        guard t.width == p.width, t.height == p.height else {
-            throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); swaps must keep the frame size")
-        }
         if align {
-            let targetTimes = try FrameAlignment.frameTimes(path: target), proxyTimes = try FrameAlignment.frameTimes(path: proxy)
+            let targetTimes = try FrameAlignment.frameTimes(path: target)
+            let map = try FrameMap.aligning(proxy, toTimes: targetTimes, size: (t.width, t.height))
+            guard (t.width, t.height) == (p.width, p.height) || map.size != nil else {
+                throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); --align scales a proxy of another size only when the aspect ratio is the same")
+            }
             (t.frameCount, t.frameCountSource) = (targetTimes.count, .decoded)
-            (p.frameCount, p.frameCountSource) = (proxyTimes.count, .decoded)
-            proxyFrames = FrameAlignment.nearestFrames(reference: targetTimes, source: proxyTimes)
-            frames = proxyFrames!.count
+            proxyMap = map
+            frames = map.frames.count
         } else {
+            guard t.width == p.width, t.height == p.height else {
+                throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); swaps must keep the frame size (--align scales one of the same aspect ratio)")
+            }
             guard t.fps == p.fps else {
                 throw PipelineError("target \(target) runs at \(t.fps) fps but proxy \(proxy) at \(p.fps); pass --align to resample the proxy")
             }
             guard t.frameCount == p.frameCount else {
                 throw PipelineError("target \(target) has \(t.frameCount) frames but proxy \(proxy) has \(p.frameCount); pass --align to trim to the shorter")
             }
-            proxyFrames = nil
+            proxyMap = nil
             frames = t.frameCount
         }
         guard frames >= 2 else {
@@ -46,7 +50,7 @@ struct ClipPair {
 
     /// Calls `body(t, target, proxy)` for every frame of the clip, in order.
     func forEach(_ body: (Int, Image8, Image8) throws -> Void) throws {
-        let targets = try ReadAheadReader(path: target.path), proxies = try MappedReader(path: proxy.path, frames: proxyFrames)
+        let targets = try ReadAheadReader(path: target.path), proxies = try MappedReader(path: proxy.path, map: proxyMap)
         for t in 0..<frames {
             guard let frame = try targets.nextFrame() else { throw PipelineError("\(target.path) ended after \(t) frames") }
             guard let proxyFrame = try proxies.nextFrame() else { throw PipelineError("\(proxy.path) ended after \(t) frames") }

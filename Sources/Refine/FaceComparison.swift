@@ -43,7 +43,7 @@ public enum FaceComparison {
                            versus: [(String, String)] = [], models: FaceModels, detector loadedDetector: FaceDetector? = nil,
                            landmarks68: ShapePredictor? = nil, targetFaces: [FaceObservation?]? = nil,
                            placement: [[SIMD2<Double>]?]? = nil, photoLandmarks: [[SIMD2<Double>]]? = nil,
-                           frameMaps: [String: [Int]] = [:], progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
+                           frameMaps: [String: FrameMap] = [:], progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
         let detector = try loadedDetector ?? FaceDetector(path: models.detector)
         // One 68-point model (~100 MB to parse) serves the tracker and the videos: predict is pure.
         let predictor68 = try landmarks68 ?? ShapePredictor(path: models.landmarks68)
@@ -61,7 +61,7 @@ public enum FaceComparison {
 
         let info = try VideoInfo.probe(path: target)
         let targetReader = try ReadAheadReader(path: target)
-        let readers = try videos.map { try MappedReader(path: $0.path, frames: frameMaps[$0.path]) }
+        let readers = try videos.map { try MappedReader(path: $0.path, map: frameMaps[$0.path]) }
         var targetPoints: [[Landmark]] = [], points = [[[Landmark]]](repeating: [], count: videos.count)
         var descriptors = [[[Float]]](repeating: [], count: videos.count)
         var frames = 0

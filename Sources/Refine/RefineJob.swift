@@ -190,7 +190,7 @@ public enum RefineJob {
         let (comparison, worst) = try timed("scoring") {
             try Comparison.run(target: inputs.target, proxies: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
                                mask: .folder(outputs.masks), preset: DISOpticalFlow.Preset(rawValue: options.scoringFlow) ?? .fast,
-                               trim: inputs.align, frameMaps: clip.proxyFrames.map { [inputs.proxy: $0] } ?? [:]) { done, total in
+                               trim: inputs.align, frameMaps: clip.proxyMap.map { [inputs.proxy: $0] } ?? [:]) { done, total in
                 progress("scoring \(done)/\(total)")
             }
         }
@@ -204,7 +204,7 @@ public enum RefineJob {
                                            identityPhotos: inputs.identityPhotos, versus: [("refined", inputs.proxyName)], models: models,
                                            detector: try loaded.detector(), landmarks68: try loaded.landmarks68(),
                                            targetFaces: regions.trackedFaces, placement: regions.landmarkFile == nil ? nil : regions.landmarks,
-                                           photoLandmarks: photoLandmarks, frameMaps: clip.proxyFrames.map { [inputs.proxy: $0] } ?? [:])
+                                           photoLandmarks: photoLandmarks, frameMaps: clip.proxyMap.map { [inputs.proxy: $0] } ?? [:])
                 }
             } catch let error as PipelineError {
                 facesSkipped = error.description

@@ -35,11 +35,11 @@ public struct WorstPair: Sendable {
 public enum Comparison {
     /// One pass over the target and every proxy together: the target's motion between each pair
     /// of frames is computed once and every proxy is scored on it. `frameMaps`, by proxy path:
-    /// the proxy's frame for each target frame (`FrameAlignment`), for a proxy at another rate or
-    /// with dropped frames; such a proxy is scored over its map's length.
+    /// the proxy's frame for each target frame and its size (`FrameMap`), for a proxy at another
+    /// rate or resolution or with dropped frames; such a proxy is scored over its map's length.
     public static func run(target: String, proxies: [(name: String, path: String)], mask: MaskSource,
                            preset: DISOpticalFlow.Preset = .medium, trim: Bool = false, thumbnailWidth: Int = 160,
-                           truth: String? = nil, wholeFrameFlow: Bool = false, frameMaps: [String: [Int]] = [:],
+                           truth: String? = nil, wholeFrameFlow: Bool = false, frameMaps: [String: FrameMap] = [:],
                            progress: ((Int, Int) -> Void)? = nil) throws -> (report: ComparisonReport, worst: [String: WorstPair]) {
         guard !proxies.isEmpty else { throw StabilityError(description: "no proxy to compare") }
         let targetReader = try ReadAheadReader(path: target)
@@ -49,7 +49,7 @@ public enum Comparison {
         var total = targetCount
         for proxy in proxies {
             let map = frameMaps[proxy.path]
-            let reader = try MappedReader(path: proxy.path, frames: map)
+            let reader = try MappedReader(path: proxy.path, map: map)
             let p = reader.info
             guard p.width == info.width && p.height == info.height else {
                 throw StabilityError(description: "frame size differs: \(proxy.path) is \(p.width)x\(p.height), \(target) is \(info.width)x\(info.height)")
@@ -57,7 +57,7 @@ public enum Comparison {
             guard p.fps == info.fps || map != nil else {
                 throw StabilityError(description: "frame rate differs: \(proxy.path) is \(p.fps) fps, \(target) is \(info.fps) fps")
             }
-            let count = try map?.count ?? VideoInfo.probe(path: proxy.path, countFrames: true).frameCount
+            let count = try map?.frames.count ?? VideoInfo.probe(path: proxy.path, countFrames: true).frameCount
             guard count == targetCount || trim || map != nil else {
                 throw StabilityError(description: "frame count differs: \(proxy.path) has \(count), \(target) has \(targetCount) (use --trim to score the shorter length)")
             }
@@ -144,13 +144,12 @@ public enum Comparison {
         return (report, worst)
     }
 
-    /// For `run`'s `frameMaps`: each video's frame nearest in time to each of the target's
-    /// (`FrameAlignment`), by path.
-    public static func frameMaps(target: String, videos: [String]) throws -> [String: [Int]] {
-        let reference = try FrameAlignment.frameTimes(path: target)
-        var maps: [String: [Int]] = [:]
+    /// For `run`'s `frameMaps`: each video read in the target's frames (`FrameMap.aligning`), by path.
+    public static func frameMaps(target: String, videos: [String]) throws -> [String: FrameMap] {
+        let reference = try FrameAlignment.frameTimes(path: target), info = try VideoReader(path: target).info
+        var maps: [String: FrameMap] = [:]
         for path in videos where maps[path] == nil {
-            maps[path] = FrameAlignment.nearestFrames(reference: reference, source: try FrameAlignment.frameTimes(path: path))
+            maps[path] = try FrameMap.aligning(path, toTimes: reference, size: (info.width, info.height))
         }
         return maps
     }

@@ -79,7 +79,7 @@ final class MaskProvider {
     static let dilation = 4
 
     /// `frameMaps`: as `Comparison.run` takes them; a proxy the masks come from is read through its map.
-    init(source: MaskSource, width: Int, height: Int, target: String, frameMaps: [String: [Int]] = [:]) throws {
+    init(source: MaskSource, width: Int, height: Int, target: String, frameMaps: [String: FrameMap] = [:]) throws {
         self.source = source
         self.width = width
         self.height = height
@@ -90,7 +90,7 @@ final class MaskProvider {
             files = (names ?? []).filter { $0.lowercased().hasSuffix(".png") }.sorted().map { path + "/" + $0 }
             guard !files.isEmpty else { throw StabilityError(description: "\(path): no PNG masks found") }
         case .fromProxy(let path):
-            proxy = try MappedReader(path: path, frames: frameMaps[path])
+            proxy = try MappedReader(path: path, map: frameMaps[path])
             guard proxy!.info.width == width, proxy!.info.height == height else {
                 throw StabilityError(description: "\(path) is \(proxy!.info.width)x\(proxy!.info.height), the videos are \(width)x\(height)")
             }

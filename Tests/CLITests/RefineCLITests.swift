@@ -287,6 +287,32 @@ final class RefineCLITests: XCTestCase {
         }
     }
 
+    /// `--align` with a proxy written at half the size (a swapper that downscaled): read at the
+    /// target's size, it refines; without `--align`, or at another aspect ratio, it is refused.
+    func testAlignScalesAProxyOfTheSameAspectRatio() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 6, size: "96x64")
+        func write(_ path: String, width: Int, height: Int) throws {
+            let reader = try VideoReader(path: clip + "/proxy.mkv", size: (width, height))
+            let writer = try VideoWriter(path: path, width: width, height: height, options: .init(encoding: .lossless, fps: reader.info.fps))
+            while let frame = try reader.nextFrame() { try writer.write(frame) }
+            try writer.finish()
+        }
+        try write(dir.file("half.mkv"), width: 48, height: 32)
+        try write(dir.file("square.mkv"), width: 64, height: 64)
+        let common = ["--target", clip + "/target.mkv", "--mask", clip + "/masks", "--epochs", "1", "--features", "pixel"] + small
+        let refused = try nicer(["refine", "--proxy", dir.file("half.mkv"), "-o", dir.file("r")] + common)
+        XCTAssertEqual(refused.status, 3, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("48x32") && refused.stderr.contains("--align"), refused.stderr)
+        let aligned = try nicer(["refine", "--proxy", dir.file("half.mkv"), "--align", "-o", dir.file("a")] + common)
+        XCTAssertEqual(aligned.status, 0, aligned.stderr)
+        let output = try VideoInfo.probe(path: dir.file("a/refined.mp4"), countFrames: true)
+        XCTAssertEqual([output.width, output.height, output.frameCount], [96, 64, 6])
+        let square = try nicer(["refine", "--proxy", dir.file("square.mkv"), "--align", "-o", dir.file("s")] + common)
+        XCTAssertEqual(square.status, 3, square.stderr)
+        XCTAssertTrue(square.stderr.contains("aspect ratio"), square.stderr)
+    }
+
     func testBadInputGivesAClearErrorAndNoOutput() throws {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 12)

@@ -54,6 +54,12 @@ final class FrameAlignmentTests: XCTestCase {
         let mapped = try MappedReader(path: path, frames: map + [8])
         for k in 0..<6 { XCTAssertEqual(try mapped.nextFrame(), frames[min(k, 4)], "mapped frame \(k)") }
         XCTAssertNil(try mapped.nextFrame())
+        // Handed out at another size: scaled (bicubic), close to the original after a round trip.
+        let small = try MappedReader(path: path, frames: [0], size: (24, 20))
+        let scaled = try XCTUnwrap(try small.nextFrame())
+        XCTAssertEqual([scaled.width, scaled.height], [24, 20])
+        let back = try XCTUnwrap(try VideoReader(path: path, size: (96, 80)).nextFrame())
+        XCTAssertEqual([back.width, back.height], [96, 80])
         // A map past the file's end says which frame was missing.
         let beyond = try MappedReader(path: path, frames: [0, 12])
         _ = try beyond.nextFrame()

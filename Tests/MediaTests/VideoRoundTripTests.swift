@@ -159,6 +159,16 @@ final class RotationTests: XCTestCase {
             // The pattern is not symmetric: the frame as stored would not pass.
             XCTAssertGreaterThan(maxDifference(stored, expected), 100, "rotate=\(rotate)")
             XCTAssertNotNil(try reader.nextFrame(), "second frame")
+            // Asked for twice the size, it is the upright frame scaled (bicubic).
+            let doubled = try XCTUnwrap(try VideoReader(path: fixturePath("rotation/rotate\(rotate).mp4"),
+                                                        size: (2 * expected.width, 2 * expected.height)).nextFrame())
+            XCTAssertEqual([doubled.width, doubled.height], [2 * expected.width, 2 * expected.height])
+            var error = 0.0
+            for y in 0..<expected.height { for x in 0..<expected.width { for c in 0..<3 {
+                let d = Double(doubled[x: 2 * x, y: 2 * y, c: c]) - Double(expected[x: x, y: y, c: c])
+                error += d * d
+            } } }
+            XCTAssertLessThan((error / Double(expected.pixels.count)).squareRoot(), 30, "rotate=\(rotate): scaled frame is the upright one")
         }
     }
 
