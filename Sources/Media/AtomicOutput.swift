@@ -23,6 +23,7 @@ public struct AtomicOutput: Sendable {
         let name = ".\(stem).partial-\(token)" + (ext.isEmpty ? "" : ".\(ext)")
         self.finalPath = finalPath
         self.temporaryPath = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+        PendingOutputs.shared.add(temporaryPath)
     }
 
     /// Moves the temporary into place, replacing what was there.
@@ -37,10 +38,55 @@ public struct AtomicOutput: Sendable {
             abandon()
             throw MediaError(.output, call: "rename", path: finalPath, reason: reason)
         }
+        PendingOutputs.shared.remove(temporaryPath)
     }
 
     public func abandon() {
         try? FileManager.default.removeItem(atPath: temporaryPath)
+        PendingOutputs.shared.remove(temporaryPath)
+    }
+
+    /// Removes temporaries that runs killed outright (no chance to clean up) left in `directory`
+    /// and the folders below it, up to `depth` levels: those whose process is gone.
+    public static func sweepStale(in directory: String, depth: Int = 3) {
+        guard depth >= 0, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names {
+            let path = directory + "/" + name
+            var isDirectory: ObjCBool = false
+            if let pid = writerProcess(name), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: path)
+            } else if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                sweepStale(in: path, depth: depth - 1)
+            }
+        }
+    }
+
+    /// The process that writes a temporary named `.STEM.partial-PID-TOKEN[.EXT]`, or nil for other names.
+    static func writerProcess(_ name: String) -> pid_t? {
+        guard name.hasPrefix("."), let range = name.range(of: ".partial-") else { return nil }
+        return pid_t(name[range.upperBound...].prefix { $0.isNumber })
+    }
+}
+
+/// Temporaries of outputs not yet committed, so an interrupted run can take them away before it
+/// exits (`nicer` does on SIGINT and SIGTERM).
+public final class PendingOutputs: @unchecked Sendable {
+    public static let shared = PendingOutputs()
+    // `paths` is touched only under `lock`.
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+
+    func add(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+
+    /// Removes every pending temporary (file or folder); returns how many there were.
+    @discardableResult
+    public func removeAll() -> Int {
+        lock.withLock {
+            for path in paths { try? FileManager.default.removeItem(atPath: path) }
+            defer { paths.removeAll() }
+            return paths.count
+        }
     }
 }
 

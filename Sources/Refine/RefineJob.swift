@@ -238,6 +238,7 @@ public enum RefineJob {
         guard FileManager.default.isWritableFile(atPath: path) else {
             throw MediaError(.output, call: "access", path: path, reason: "output folder is not writable")
         }
+        AtomicOutput.sweepStale(in: path)  // what a run killed outright left half-written
     }
 
     /// Identifies a fit: the inputs (path, size, frames) and every option that changes training.

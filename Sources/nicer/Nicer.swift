@@ -30,13 +30,15 @@ struct Nicer: ParsableCommand {
         abstract: "Remove temporal flicker from face-swapped videos, and measure how stable a video is.",
         discussion: """
             Exit status: 0 success, 1 failure while working, 2 usage error, 3 bad input \
-            (missing, unreadable or unsuitable file).
+            (missing, unreadable or unsuitable file), 130/143 interrupted (SIGINT/SIGTERM; unfinished outputs removed).
             """,
         subcommands: [ProbeCommand.self, SynthCommand.self, RefineCommand.self, StabCommand.self, CompareCommand.self, FacesCommand.self, Fit3DCommand.self,
                       BenchCommand.self])
 
     static func main() {
         let status: ExitStatus
+        let interrupts = takeAwayPartialOutputsOnInterrupt()
+        defer { withExtendedLifetime(interrupts) {} }
         do {
             var command = try parseAsRoot()
             FFmpegLog.setVerbose(ProcessInfo.processInfo.environment["NICER_FFMPEG_LOG"] != nil)
@@ -87,6 +89,23 @@ struct Nicer: ParsableCommand {
             printError(String(describing: error))
             return .failure
         }
+    }
+}
+
+/// Ctrl-C or a polite kill (SIGINT, SIGTERM) removes the temporaries of outputs not yet complete,
+/// then exits with 128 + the signal, so an interrupted run leaves only whole files (and its
+/// checkpoints, for --resume). The handlers run on a queue, not in signal context.
+func takeAwayPartialOutputsOnInterrupt() -> [any DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { number in
+        signal(number, SIG_IGN)  // delivered to the dispatch source instead
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            let removed = PendingOutputs.shared.removeAll()
+            FileHandle.standardError.write(Data("\nnicer: interrupted (signal \(number)); \(removed) unfinished output(s) removed\n".utf8))
+            _exit(128 + number)
+        }
+        source.resume()
+        return source
     }
 }
 

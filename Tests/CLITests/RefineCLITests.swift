@@ -183,6 +183,32 @@ final class RefineCLITests: XCTestCase {
         }
     }
 
+    /// Ctrl-C (SIGINT) ends a run with status 130 and leaves no unfinished file: only whole
+    /// outputs and the checkpoints `--resume` continues from.
+    func testInterruptLeavesNoUnfinishedFile() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 6)
+        let out = dir.file("out")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try nicerPath())
+        process.arguments = ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "1000", "--fixed-epochs", "--features", "pixel"] + small
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: out + "/.work/segment-0/state.json") && Date() < deadline { usleep(20_000) }
+        process.interrupt()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted"), stderr)
+        let left = FileManager.default.enumerator(atPath: out)?.compactMap { $0 as? String } ?? []
+        XCTAssertTrue(left.contains(".work/segment-0/state.json"), "\(left)")
+        XCTAssertEqual(left.filter { $0.contains(".partial-") }, [])
+    }
+
     /// The same inputs give the same refined video, byte for byte, whatever the heap held (no
     /// uninitialised read reaches the output: training, paste-back and the encoder's settings).
     func testSameInputsGiveTheSameRefinedVideo() throws {

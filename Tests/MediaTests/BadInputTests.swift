@@ -77,3 +77,31 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(dir.contents().filter { !$0.hasPrefix(".") }, [])
     }
 }
+
+/// Temporaries of unfinished outputs: taken away on an interrupt, swept when their writer is gone.
+final class PendingOutputTests: XCTestCase {
+    func testUncommittedTemporariesAreRemovedAndCommittedOnesKept() throws {
+        let dir = try TempDirectory()
+        let kept = try AtomicOutput(finalPath: dir.file("kept.txt"))
+        try Data("whole".utf8).write(to: URL(fileURLWithPath: kept.temporaryPath))
+        try kept.commit()
+        let unfinished = try AtomicOutput(finalPath: dir.file("half.txt"))
+        try Data("half".utf8).write(to: URL(fileURLWithPath: unfinished.temporaryPath))
+        XCTAssertGreaterThanOrEqual(PendingOutputs.shared.removeAll(), 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: unfinished.temporaryPath))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("kept.txt")))
+    }
+
+    func testStaleTemporariesOfDeadProcessesAreSwept() throws {
+        let dir = try TempDirectory()
+        try FileManager.default.createDirectory(atPath: dir.file("sub"), withIntermediateDirectories: true)
+        // pid_max on Linux is at most 2^22: no process has this id.
+        let dead = dir.file("sub/.refined.partial-99999999-42.mp4"), alive = dir.file(".report.partial-\(getpid())-7.json")
+        let other = dir.file(".hidden.mp4")
+        for path in [dead, alive, other] { FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
+        AtomicOutput.sweepStale(in: dir.path)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dead))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: alive), "its writer is running")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: other), "not a temporary")
+    }
+}
