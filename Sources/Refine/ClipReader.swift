@@ -48,6 +48,17 @@ struct ClipPair {
         self.proxy = p
     }
 
+    /// How the proxy was paired with the target, for the report; nil without alignment.
+    var alignmentSummary: String? {
+        guard let map = proxyMap else { return nil }
+        let repeated = zip(map.frames, map.frames.dropFirst()).filter { $0 == $1 }.count
+        let skipped = zip(map.frames, map.frames.dropFirst()).reduce(0) { $0 + max(0, $1.1 - $1.0 - 1) }
+        var text = "\(frames) target frames paired by time with proxy frames \(map.frames.first!)…\(map.frames.last!) "
+            + "(proxy \(proxy.fps) fps, target \(target.fps)): \(repeated) repeated, \(skipped) skipped"
+        if let size = map.size { text += "; proxy scaled from \(proxy.width)x\(proxy.height) to \(size.width)x\(size.height)" }
+        return text
+    }
+
     /// Calls `body(t, target, proxy)` for every frame of the clip, in order.
     func forEach(_ body: (Int, Image8, Image8) throws -> Void) throws {
         let targets = try ReadAheadReader(path: target.path), proxies = try MappedReader(path: proxy.path, map: proxyMap)

@@ -54,6 +54,9 @@ public struct RefineReport: Codable, Sendable {
     public var output: String
     /// Whose sound the refined video carries: the proxy's, else the target's, and the codec.
     public var audio: String
+    /// With `--align`: how the proxy's frames were paired with the target's (repeats, skips,
+    /// scaling); nil when they match frame for frame.
+    public var alignment: String?
     public var frames: Int
     public var size: String
     /// Which 3D face prior shaped the loss (FLAME, the landmark prior, or none and why).
@@ -213,7 +216,7 @@ public enum RefineJob {
             facesSkipped = "the face models are not installed (tools/setup installs them)"
         }
         let report = RefineReport(
-            target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, audio: outputs.audio, frames: clip.frames,
+            target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, audio: outputs.audio, alignment: clip.alignmentSummary, frames: clip.frames,
             size: "\(clip.target.width)x\(clip.target.height)",
             prior: prior.description, priorFitError: prior.fitError, shapeDistance: prior.shapeDistance,
             features: identity.map { "\(options.features == .vgg19 ? "VGG19" : "dlib identity ResNet") stages \($0.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" } ?? "pixel L1",

@@ -215,6 +215,7 @@ struct RefineCommand: ParsableCommand {
             if let withdrawal = s.priorWithdrawal { print("  3D prior " + withdrawal.summary) }
         }
         print("prior: \(report.prior)")
+        if let alignment = report.alignment { print("aligned: \(alignment)") }
         if let skipped = report.facesSkipped { print("face measures skipped: \(skipped)") }
         print("wrote \(report.output), report.json, report.html, config.json\(options.preview ? ", preview.mp4" : "")")
     }

@@ -21,6 +21,7 @@ final class RefineCLITests: XCTestCase {
         let eStabProxy: Double
         let eStabRefined: Double
         let fidelity: Double
+        let alignment: String?
         let segments: [Segment]
         let facesSkipped: String?
     }
@@ -302,6 +303,8 @@ final class RefineCLITests: XCTestCase {
         XCTAssertEqual(aligned.status, 0, aligned.stderr)
         let (o, a) = (try report(dir.file("o/report.json")), try report(dir.file("a/report.json")))
         XCTAssertEqual(a.frames, 8)
+        XCTAssertNil(o.alignment)
+        XCTAssertTrue(a.alignment?.contains("0 repeated, 7 skipped") == true, a.alignment ?? "no alignment")
         XCTAssertEqual(a.eStabProxy, o.eStabProxy)
         XCTAssertEqual(a.eStabRefined, o.eStabRefined)
         XCTAssertEqual(a.fidelity, o.fidelity)
@@ -351,6 +354,7 @@ final class RefineCLITests: XCTestCase {
         XCTAssertEqual(aligned.status, 0, aligned.stderr)
         let output = try VideoInfo.probe(path: dir.file("a/refined.mp4"), countFrames: true)
         XCTAssertEqual([output.width, output.height, output.frameCount], [96, 64, 6])
+        XCTAssertTrue(aligned.stdout.contains("scaled from 48x32 to 96x64"), aligned.stdout)
         let square = try nicer(["refine", "--proxy", dir.file("square.mkv"), "--align", "-o", dir.file("s")] + common)
         XCTAssertEqual(square.status, 3, square.stderr)
         XCTAssertTrue(square.stderr.contains("aspect ratio"), square.stderr)
