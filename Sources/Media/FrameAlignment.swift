@@ -55,16 +55,22 @@ public struct FrameMap: Sendable {
         self.size = size
     }
 
-    /// The map that reads `source` in the frames of a clip with these frame times and size: the
-    /// nearest frame in time (`FrameAlignment.nearestFrames`), scaled to the clip's size when
-    /// only the resolution differs (aspect ratios within 1 %; a swapper that wrote a smaller
-    /// video). Another aspect ratio is left as it is, for the caller's size check to refuse.
+    /// The map that reads `source` in the frames of a clip with these frame times and size: frame
+    /// for frame when both have as many frames (whatever rates the files state), else the nearest
+    /// frame in time (`FrameAlignment.nearestFrames`); scaled to the clip's size when only the
+    /// resolution differs (aspect ratios within 1 %; a swapper that wrote a smaller video).
+    /// Another aspect ratio is left as it is, for the caller's size check to refuse.
     public static func aligning(_ source: String, toTimes reference: [Double], size: (width: Int, height: Int)) throws -> FrameMap {
         let info = try VideoReader(path: source).info
-        let sameAspect = abs(Double(info.width * size.height) / Double(info.height * size.width) - 1) < 0.01
-        let scaled = (info.width, info.height) != size && sameAspect
-        return FrameMap(frames: FrameAlignment.nearestFrames(reference: reference, source: try FrameAlignment.frameTimes(path: source)),
+        let scaled = (info.width, info.height) != size && sameAspect((info.width, info.height), size)
+        let times = try FrameAlignment.frameTimes(path: source)
+        return FrameMap(frames: times.count == reference.count ? Array(reference.indices) : FrameAlignment.nearestFrames(reference: reference, source: times),
                         size: scaled ? size : nil)
+    }
+
+    /// Whether two frame sizes have the same aspect ratio, within 1 %.
+    public static func sameAspect(_ a: (width: Int, height: Int), _ b: (width: Int, height: Int)) -> Bool {
+        abs(Double(a.width * b.height) / Double(a.height * b.width) - 1) < 0.01
     }
 }
 

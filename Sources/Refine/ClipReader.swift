@@ -2,45 +2,48 @@ import Foundation
 import Media
 import Tensor
 
-/// Target and proxy decoded in step. Without alignment they must agree in size, frame rate and
-/// frame count; with it, each target frame gets the proxy frame nearest its time (a swapper that
-/// changed the rate, or dropped frames and kept the others' timestamps), a proxy of a smaller or
-/// larger size but the same aspect ratio is scaled to the target's, and the clip ends with the
-/// shorter.
+/// Target and proxy decoded in step. With the same number of frames they pair frame for frame,
+/// whatever rate each file states (a swapper that wrote every frame at another rate, or at a
+/// constant rate from a phone's variable one). Otherwise `--align` gives each target frame the
+/// proxy frame nearest its time (a swapper that changed the rate, or dropped frames and kept the
+/// others' timestamps) and the clip ends with the shorter. `--align` also scales a proxy of
+/// another size but the same aspect ratio to the target's.
 struct ClipPair {
     let target: VideoInfo
     let proxy: VideoInfo
     let frames: Int
-    /// How the proxy is read in the target's frames, when aligned (nil: frame k goes with frame k).
+    /// How the proxy is read in the target's frames (nil: frame k goes with frame k, same size
+    /// and rate).
     let proxyMap: FrameMap?
 
     init(target targetPath: String, proxy proxyPath: String, align: Bool) throws {
-        var t = try VideoInfo.probe(path: targetPath, countFrames: !align), p = try VideoInfo.probe(path: proxyPath, countFrames: !align)
+        var t = try VideoInfo.probe(path: targetPath, countFrames: true)
+        let p = try VideoInfo.probe(path: proxyPath, countFrames: true)
         let (target, proxy) = (targetPath, proxyPath)
-        if align {
-            let targetTimes = try FrameAlignment.frameTimes(path: target)
-            let map = try FrameMap.aligning(proxy, toTimes: targetTimes, size: (t.width, t.height))
-            guard (t.width, t.height) == (p.width, p.height) || map.size != nil else {
-                throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); --align scales a proxy of another size only when the aspect ratio is the same")
+        let scaled = (t.width, t.height) != (p.width, p.height)
+        guard !scaled || (align && FrameMap.sameAspect((p.width, p.height), (t.width, t.height))) else {
+            throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); "
+                + (align ? "--align scales a proxy of another size only when the aspect ratio is the same"
+                         : "swaps must keep the frame size (--align scales one of the same aspect ratio)"))
+        }
+        let size = scaled ? (t.width, t.height) : nil
+        if t.frameCount == p.frameCount {
+            proxyMap = scaled || t.fps != p.fps ? FrameMap(frames: Array(0..<t.frameCount), size: size) : nil
+            frames = t.frameCount
+        } else {
+            guard align else {
+                throw PipelineError("target \(target) has \(t.frameCount) frames but proxy \(proxy) has \(p.frameCount); "
+                    + "pass --align to pair frames by time (the clip ends with the shorter)")
             }
-            (t.frameCount, t.frameCountSource) = (targetTimes.count, .decoded)
+            let targetTimes = try FrameAlignment.frameTimes(path: target)
+            t.frameCount = targetTimes.count
+            let map = FrameMap(frames: FrameAlignment.nearestFrames(reference: targetTimes, source: try FrameAlignment.frameTimes(path: proxy)),
+                               size: size)
             proxyMap = map
             frames = map.frames.count
-        } else {
-            guard t.width == p.width, t.height == p.height else {
-                throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); swaps must keep the frame size (--align scales one of the same aspect ratio)")
-            }
-            guard t.fps == p.fps else {
-                throw PipelineError("target \(target) runs at \(t.fps) fps but proxy \(proxy) at \(p.fps); pass --align to resample the proxy")
-            }
-            guard t.frameCount == p.frameCount else {
-                throw PipelineError("target \(target) has \(t.frameCount) frames but proxy \(proxy) has \(p.frameCount); pass --align to trim to the shorter")
-            }
-            proxyMap = nil
-            frames = t.frameCount
         }
         guard frames >= 2 else {
-            throw PipelineError(align && t.frameCount >= 2
+            throw PipelineError(t.frameCount >= 2
                 ? "target \(target) and proxy \(proxy) overlap in \(frames) frame(s); refining needs at least 2"
                 : "target \(target) has \(t.frameCount) frame(s); refining needs at least 2")
         }
@@ -51,10 +54,15 @@ struct ClipPair {
     /// How the proxy was paired with the target, for the report; nil without alignment.
     var alignmentSummary: String? {
         guard let map = proxyMap else { return nil }
-        let repeated = zip(map.frames, map.frames.dropFirst()).filter { $0 == $1 }.count
-        let skipped = zip(map.frames, map.frames.dropFirst()).reduce(0) { $0 + max(0, $1.1 - $1.0 - 1) }
-        var text = "\(frames) target frames paired by time with proxy frames \(map.frames.first!)…\(map.frames.last!) "
-            + "(proxy \(proxy.fps) fps, target \(target.fps)): \(repeated) repeated, \(skipped) skipped"
+        var text: String
+        if map.frames == Array(0..<frames) && proxy.frameCount == frames {
+            text = "\(frames) frames paired frame for frame (the same count; proxy \(proxy.fps) fps, target \(target.fps))"
+        } else {
+            let repeated = zip(map.frames, map.frames.dropFirst()).filter { $0 == $1 }.count
+            let skipped = zip(map.frames, map.frames.dropFirst()).reduce(0) { $0 + max(0, $1.1 - $1.0 - 1) }
+            text = "\(frames) target frames paired by time with proxy frames \(map.frames.first!)…\(map.frames.last!) "
+                + "(proxy \(proxy.fps) fps, target \(target.fps)): \(repeated) repeated, \(skipped) skipped"
+        }
         if let size = map.size { text += "; proxy scaled from \(proxy.width)x\(proxy.height) to \(size.width)x\(size.height)" }
         return text
     }

@@ -54,8 +54,8 @@ public struct RefineReport: Codable, Sendable {
     public var output: String
     /// Whose sound the refined video carries: the proxy's, else the target's, and the codec.
     public var audio: String
-    /// With `--align`: how the proxy's frames were paired with the target's (repeats, skips,
-    /// scaling); nil when they match frame for frame.
+    /// How the proxy's frames were paired with the target's when not simply frame for frame at
+    /// the same rate and size (another rate, `--align`'s repeats and skips, scaling); else nil.
     public var alignment: String?
     public var frames: Int
     public var size: String

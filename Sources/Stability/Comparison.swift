@@ -54,10 +54,11 @@ public enum Comparison {
             guard p.width == info.width && p.height == info.height else {
                 throw StabilityError(description: "frame size differs: \(proxy.path) is \(p.width)x\(p.height), \(target) is \(info.width)x\(info.height)")
             }
-            guard p.fps == info.fps || map != nil else {
-                throw StabilityError(description: "frame rate differs: \(proxy.path) is \(p.fps) fps, \(target) is \(info.fps) fps")
-            }
             let count = try map?.frames.count ?? VideoInfo.probe(path: proxy.path, countFrames: true).frameCount
+            // As many frames at another stated rate: the same frames re-timed, paired one for one.
+            guard p.fps == info.fps || map != nil || count == targetCount else {
+                throw StabilityError(description: "frame rate differs: \(proxy.path) is \(p.fps) fps, \(target) is \(info.fps) fps (--align pairs frames by time)")
+            }
             guard count == targetCount || trim || map != nil else {
                 throw StabilityError(description: "frame count differs: \(proxy.path) has \(count), \(target) has \(targetCount) (use --trim to score the shorter length)")
             }

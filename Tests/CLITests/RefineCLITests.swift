@@ -283,7 +283,8 @@ final class RefineCLITests: XCTestCase {
 
     /// `--align` with a proxy at another rate: the proxy written at twice the rate (every frame
     /// twice) maps back onto the target's frames one for one, so training, output and every score
-    /// equal those of the original proxy. Without `--align` the rates are refused.
+    /// equal those of the original proxy; without `--align` the frame counts are refused. The
+    /// same frames once each at another rate pair frame for frame, no `--align` needed.
     func testAlignMapsAProxyAtAnotherRateOntoTheTargetFrames() throws {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 8)
@@ -291,8 +292,15 @@ final class RefineCLITests: XCTestCase {
         let doubled = dir.file("double.mkv")
         let writer = try VideoWriter(path: doubled, width: reader.info.width, height: reader.info.height,
                                      options: .init(encoding: .lossless, fps: Rational(reader.info.fps.num * 2, reader.info.fps.den)))
+        // The same frames once each at twice the rate: as many frames, so paired frame for frame.
+        let retimed = dir.file("retimed.mkv")
+        let again = try VideoReader(path: clip + "/proxy.mkv")
+        let retimedWriter = try VideoWriter(path: retimed, width: again.info.width, height: again.info.height,
+                                            options: .init(encoding: .lossless, fps: Rational(again.info.fps.num * 2, again.info.fps.den)))
         while let frame = try reader.nextFrame() { try writer.write(frame); try writer.write(frame) }
+        while let frame = try again.nextFrame() { try retimedWriter.write(frame) }
         try writer.finish()
+        try retimedWriter.finish()
         let common = ["--target", clip + "/target.mkv", "--mask", "swap", "--epochs", "2", "--fixed-epochs", "--features", "pixel"] + small
         let refused = try nicer(["refine", "--proxy", doubled, "-o", dir.file("r")] + common)
         XCTAssertEqual(refused.status, 3, refused.stderr)
@@ -308,6 +316,11 @@ final class RefineCLITests: XCTestCase {
         XCTAssertEqual(a.eStabProxy, o.eStabProxy)
         XCTAssertEqual(a.eStabRefined, o.eStabRefined)
         XCTAssertEqual(a.fidelity, o.fidelity)
+        let sameCount = try nicer(["refine", "--proxy", retimed, "-o", dir.file("c")] + common)
+        XCTAssertEqual(sameCount.status, 0, sameCount.stderr)
+        let c = try report(dir.file("c/report.json"))
+        XCTAssertTrue(c.alignment?.contains("frame for frame") == true, c.alignment ?? "no alignment")
+        XCTAssertEqual([c.eStabProxy, c.eStabRefined, c.fidelity], [o.eStabProxy, o.eStabRefined, o.fidelity])
     }
 
     /// A failure after the videos are written (here forced by the NICER_FAIL_AT hook) takes them

@@ -80,14 +80,17 @@ final class StabilityTests: XCTestCase {
             return path
         }
         let a = try clip("a.mkv", frames: 6, size: 32), shorter = try clip("b.mkv", frames: 5, size: 32)
-        let bigger = try clip("c.mkv", frames: 6, size: 48), faster = try clip("d.mkv", frames: 6, size: 32, fps: 30)
-        for (other, words) in [(shorter, ["6", "5", "--trim"]), (bigger, ["32x32", "48x48"]), (faster, ["25", "30"])] {
+        let bigger = try clip("c.mkv", frames: 6, size: 48), faster = try clip("d.mkv", frames: 5, size: 32, fps: 30)
+        for (other, words) in [(shorter, ["6", "5", "--trim"]), (bigger, ["32x32", "48x48"]), (faster, ["25", "30", "--align"])] {
             XCTAssertThrowsError(try StabilityMeter.measure(video: a, reference: other, mask: .none)) { error in
                 for word in words { XCTAssertTrue(String(describing: error).contains(word), "\(error) lacks \(word)") }
             }
         }
         let trimmed = try StabilityMeter.measure(video: a, reference: shorter, mask: .none, trim: true)
         XCTAssertEqual(trimmed.frames.count, 4)
+        // As many frames at another stated rate: the same frames re-timed, scored one for one.
+        let retimed = try StabilityMeter.measure(video: try clip("e.mkv", frames: 6, size: 32, fps: 30), reference: a, mask: .none)
+        XCTAssertEqual(retimed.frames.count, 5)
     }
     /// The face window: the mask's box plus max(32 px, 25 % of its longer side), clipped to the frame.
     func testFlowWindowHoldsTheMaskAndItsMargin() {
