@@ -39,7 +39,7 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Score the shortest length when frame counts differ.")
     var trim = false
 
-    @Flag(help: "Pair each target frame with each proxy's frame nearest in time and scale a proxy of the same aspect ratio to the target's size (proxies at another rate or resolution, or with dropped frames that kept their timestamps); scores the length all share.")
+    @Flag(help: "Pair each target frame with each proxy's frame nearest in time when their frame counts differ, and scale a proxy of the same aspect ratio to the target's size (proxies at another rate or resolution, or with dropped frames that kept their timestamps); scores the length all share.")
     var align = false
 
     @Flag(help: "Compute the flow on the whole frame instead of around the mask (the mask's box + 25 %, at least 32 px: same score within a few %, far faster on large frames).")

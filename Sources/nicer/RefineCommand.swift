@@ -41,7 +41,7 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder.")
     var out: String
 
-    @Flag(help: "Pair frames by time when the proxy's frame count or rate differs from the target's (the nearest proxy frame for each target frame), and scale a proxy of another size but the same aspect ratio.")
+    @Flag(help: "Pair frames by time when the proxy's frame count differs from the target's (the nearest proxy frame for each target frame; as many frames pair frame for frame anyway), and scale a proxy of another size but the same aspect ratio.")
     var align = false
 
     @Flag(help: "Continue a killed run from its checkpoints in OUT/.work.")

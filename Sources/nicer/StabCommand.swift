@@ -35,7 +35,7 @@ struct StabCommand: ParsableCommand {
     @Flag(help: "Score the shorter length when the frame counts differ.")
     var trim = false
 
-    @Flag(help: "Pair each reference frame with the video's frame nearest in time and scale a video of the same aspect ratio to the reference's size (another rate or resolution, or dropped frames that kept their timestamps).")
+    @Flag(help: "Pair each reference frame with the video's frame nearest in time when their frame counts differ, and scale a video of the same aspect ratio to the reference's size (another rate or resolution, or dropped frames that kept their timestamps).")
     var align = false
 
     @Flag(help: "Compute the flow on the whole frame instead of around the mask (the mask's box + 25 %, at least 32 px: same score within a few %, far faster on large frames).")
