@@ -1,4 +1,5 @@
 import Foundation
+import Media
 public import Tensor
 
 #if canImport(Glibc)
@@ -120,5 +121,24 @@ public final class RenderStore {
         var values = [Float](repeating: 0, count: 4 * size * size)
         try values.withUnsafeMutableBytes { try records.read(t, into: $0) }
         return values
+    }
+}
+
+/// The disk a clip's scratch files take, checked before a long run starts rather than found
+/// missing hours into it.
+public enum ScratchSpace {
+    /// Bytes of the crops (7 bytes a pixel) and renders (16) of `frames` frames at `size`².
+    public static func bytes(frames: Int, size: Int) -> Int64 { Int64(frames) * Int64(size * size) * 23 }
+
+    /// Throws when the file system holding `directory` has less free space than the scratch files
+    /// need plus 10 %. `free`: the free bytes to judge by (default: asked of the file system).
+    public static func check(frames: Int, size: Int, in directory: String, free: Int64? = nil) throws {
+        let need = bytes(frames: frames, size: size) * 11 / 10
+        let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory)
+        guard let available = free ?? (attributes?[.systemFreeSize] as? NSNumber)?.int64Value, available < need else { return }
+        let gigabytes = { (bytes: Int64) in String(format: "%.1f GB", Double(bytes) / 1e9) }
+        throw MediaError(.output, call: "statvfs", path: directory,
+                         reason: "needs about \(gigabytes(need)) of scratch space for the crops and renders of \(frames) frames at \(size)², "
+                             + "\(gigabytes(available)) free")
     }
 }

@@ -107,6 +107,7 @@ public enum RefineJob {
         try prepareOutput(inputs.output)
         let work = inputs.output + "/.work"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try ScratchSpace.check(frames: clip.frames, size: options.size, in: work)
 
         // Pass 1: region and cuts.
         let loaded = models.map(LoadedFaceModels.init)

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import Refine
 import Tensor
 import TestSupport
@@ -42,5 +43,17 @@ final class FrameStoreTests: XCTestCase {
         for i in a.indices { XCTAssertEqual(blended.rgb[i], 0.25 * a[i] + 0.75 * b[i], accuracy: 1e-6) }
         for s in blended.sigma { XCTAssertEqual(s, 0.5, accuracy: 1e-6) }
         XCTAssertThrowsError(try store.frame(2), "a frame no segment rendered")
+    }
+
+    func testTooLittleScratchSpaceIsSaidBeforeTheRun() throws {
+        let dir = try TempDirectory()
+        XCTAssertEqual(ScratchSpace.bytes(frames: 250, size: 256), 250 * 256 * 256 * 23)
+        XCTAssertThrowsError(try ScratchSpace.check(frames: 250, size: 256, in: dir.path, free: 300_000_000)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("0.4 GB") && text.contains("0.3 GB free") && text.contains("250 frames"), text)
+            XCTAssertEqual((error as? MediaError)?.kind, .output)
+        }
+        XCTAssertNoThrow(try ScratchSpace.check(frames: 250, size: 256, in: dir.path, free: 500_000_000))
+        XCTAssertNoThrow(try ScratchSpace.check(frames: 10, size: 64, in: dir.path), "this machine has room for 10 small frames")
     }
 }
