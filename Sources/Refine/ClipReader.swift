@@ -32,7 +32,7 @@ struct ClipPair {
             frames = t.frameCount
         } else {
             guard align else {
-                throw PipelineError("target \(target) has \(t.frameCount) frames but proxy \(proxy) has \(p.frameCount); "
+                throw PipelineError("target \(target) has \(t.frameCount) frame\(t.frameCount == 1 ? "" : "s") but proxy \(proxy) has \(p.frameCount); "
                     + "pass --align to pair frames by time (the clip ends with the shorter)")
             }
             let targetTimes = try FrameAlignment.frameTimes(path: target)
