@@ -21,13 +21,17 @@ public struct VideoWriterOptions: Sendable, Equatable {
     public var audioSource: String?
     /// Display rotation (degrees, counter-clockwise) written as stream metadata.
     public var rotation: Double
+    /// The stream's time base when frames carry their own times (`write(_:at:)`: a variable-rate
+    /// source's, kept); nil: 1/fps, frame k shown at k/fps.
+    public var timeBase: Rational?
 
     public init(encoding: Encoding = .h264(crf: 18, preset: "medium"), fps: Rational = Rational(25, 1),
-                audioSource: String? = nil, rotation: Double = 0) {
+                audioSource: String? = nil, rotation: Double = 0, timeBase: Rational? = nil) {
         self.encoding = encoding
         self.fps = fps
         self.audioSource = audioSource
         self.rotation = rotation
+        self.timeBase = timeBase
     }
 }
 
@@ -83,14 +87,18 @@ public final class VideoWriter {
         }
     }
 
-    public func write(_ image: Image8) throws {
+    /// Writes the next frame; `seconds`: when it is shown (needs `options.timeBase`; times must
+    /// increase), else at framesWritten / fps.
+    public func write(_ image: Image8, at seconds: Double? = nil) throws {
         precondition(!done, "write after finish")
+        precondition(seconds == nil || options.timeBase != nil, "frame times need a time base")
         guard image.width == width, image.height == height, image.channels == 3 else {
             throw MediaError(.unsupported, call: "VideoWriter.write", path: path,
                              reason: "frame is \(image.width)x\(image.height)x\(image.channels), writer expects \(width)x\(height)x3")
         }
         if let encoder {
-            try encoder.encode(image, index: framesWritten)
+            let pts = seconds.map { Int64(($0 / options.timeBase!.value).rounded()) } ?? Int64(framesWritten)
+            try encoder.encode(image, pts: pts)
         } else {
             let name = String(format: "%06d.png", framesWritten)
             try PNG.write(image, to: output.temporaryPath + "/" + name)
@@ -126,12 +134,16 @@ final class EncodedVideoSink {
     private let packet: Packet
     private let scaler: Scaler
     private var audio: AudioPassthrough?
+    /// One frame at the average rate, in the encoder's time base.
+    private let frameDuration: Int64
     /// Set when a failed init already released the muxer: Swift runs deinit for an init that
     /// throws after every stored property is set, and the muxer must not be freed twice.
     private var released = false
 
     init(temporaryPath: String, finalPath: String, width: Int, height: Int, options: VideoWriterOptions) throws {
         path = finalPath
+        let timeBase = options.timeBase ?? options.fps.inverse
+        frameDuration = max(1, Int64((Double(timeBase.den) / (Double(timeBase.num) * options.fps.value)).rounded()))
         guard let format = av_guess_format(nil, finalPath, nil) else {
             throw MediaError(.unsupported, call: "av_guess_format", path: finalPath,
                              reason: "no container for this file extension (use .mp4, .mkv, .mov or .nut)")
@@ -170,7 +182,7 @@ final class EncodedVideoSink {
             e.pointee.width = Int32(width)
             e.pointee.height = Int32(height)
             e.pointee.pix_fmt = pixelFormat
-            e.pointee.time_base = AVRational(num: Int32(options.fps.den), den: Int32(options.fps.num))
+            e.pointee.time_base = AVRational(num: Int32(timeBase.num), den: Int32(timeBase.den))
             e.pointee.framerate = AVRational(num: Int32(options.fps.num), den: Int32(options.fps.den))
             if pixelFormat != AV_PIX_FMT_BGR0 {
                 // Tag what the RGB→YUV conversion below does (BT.601, limited range), so readers invert it.
@@ -237,7 +249,7 @@ final class EncodedVideoSink {
         avformat_free_context(context)
     }
 
-    func encode(_ image: Image8, index: Int) throws {
+    func encode(_ image: Image8, pts: Int64) throws {
         try ffCheck(av_frame_make_writable(frame.pointer), "av_frame_make_writable", path: path, kind: .output)
         // From a padded copy: swscale reads whole vectors past a row's end (see `Frame(width:…)`).
         let padded = rgb.pointer, stride = Int(ff_frame_linesize(padded, 0)), rowBytes = image.width * 3
@@ -252,7 +264,7 @@ final class EncodedVideoSink {
         var dst: [UnsafeMutablePointer<UInt8>?] = (0..<4).map { ff_frame_plane(frame.pointer, $0) }
         var dstStride: [Int32] = (0..<4).map { ff_frame_linesize(frame.pointer, $0) }
         _ = sws_scale(scaler.pointer, &src, &srcStride, 0, Int32(image.height), &dst, &dstStride)
-        frame.pointer.pointee.pts = Int64(index)
+        frame.pointer.pointee.pts = pts
         try ffCheck(avcodec_send_frame(encoder.pointer, frame.pointer), "avcodec_send_frame", path: path, kind: .output)
         try drainPackets()
     }
@@ -272,8 +284,8 @@ final class EncodedVideoSink {
             try ffCheck(status, "avcodec_receive_packet", path: path, kind: .output)
             let p = packet.pointer
             // x264 in FFmpeg 5.1 leaves duration 0; mp4 then gives the last sample no duration and
-            // decoders drop the last frame.
-            if p.pointee.duration == 0 { p.pointee.duration = 1 }
+            // decoders drop the last frame. One frame at the average rate, in the time base.
+            if p.pointee.duration == 0 { p.pointee.duration = frameDuration }
             p.pointee.stream_index = stream.pointee.index
             let seconds = Double(p.pointee.dts) * Double(encoder.pointer.pointee.time_base.num)
                 / Double(encoder.pointer.pointee.time_base.den)

@@ -15,10 +15,20 @@ struct ClipPair {
     /// How the proxy is read in the target's frames (nil: frame k goes with frame k, same size
     /// and rate).
     let proxyMap: FrameMap?
+    /// When each target frame is shown, seconds from the first.
+    let targetTimes: [Double]
+    /// Whether the target's frames stray from its average rate by more than a quarter frame (a
+    /// phone's variable rate): the refined video then keeps the target's own frame times.
+    let variableRate: Bool
 
     init(target targetPath: String, proxy proxyPath: String, align: Bool) throws {
-        var t = try VideoInfo.probe(path: targetPath, countFrames: true)
+        var t = try VideoInfo.probe(path: targetPath)
         let p = try VideoInfo.probe(path: proxyPath, countFrames: true)
+        // Every frame decoded once: the exact count and the frame times.
+        targetTimes = try FrameAlignment.frameTimes(path: targetPath)
+        (t.frameCount, t.frameCountSource) = (targetTimes.count, .decoded)
+        let interval = 1 / t.fps.value
+        variableRate = targetTimes.enumerated().contains { abs($0.element - Double($0.offset) * interval) > 0.25 * interval }
         let (target, proxy) = (targetPath, proxyPath)
         let scaled = (t.width, t.height) != (p.width, p.height)
         guard !scaled || (align && FrameMap.sameAspect((p.width, p.height), (t.width, t.height))) else {
@@ -35,8 +45,6 @@ struct ClipPair {
                 throw PipelineError("target \(target) has \(t.frameCount) frame\(t.frameCount == 1 ? "" : "s") but proxy \(proxy) has \(p.frameCount); "
                     + "pass --align to pair frames by time (the clip ends with the shorter)")
             }
-            let targetTimes = try FrameAlignment.frameTimes(path: target)
-            t.frameCount = targetTimes.count
             let map = FrameMap(frames: FrameAlignment.nearestFrames(reference: targetTimes, source: try FrameAlignment.frameTimes(path: proxy)),
                                size: size)
             proxyMap = map

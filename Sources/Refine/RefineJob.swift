@@ -356,7 +356,8 @@ public enum RefineJob {
         let video = out + (audio.map { mp4Audio.contains($0.1.codec) } == false ? "/refined.mkv" : "/refined.mp4")
         let writer = try VideoWriter(path: video, width: clip.target.width, height: clip.target.height,
                                      options: VideoWriterOptions(encoding: .h264(crf: options.crf, preset: "medium"), fps: clip.target.fps,
-                                                                 audioSource: audio?.0))
+                                                                 audioSource: audio?.0,
+                                                                 timeBase: clip.variableRate ? clip.target.timeBase : nil))
         let preview = options.preview
             ? try VideoWriter(path: out + "/preview.mp4", width: 4 * n, height: n,
                               options: VideoWriterOptions(encoding: .h264(crf: 18, preset: "veryfast"), fps: clip.target.fps))
@@ -377,7 +378,7 @@ public enum RefineJob {
                 var frame = target
                 let (refined, sigma) = try renders.frame(t)
                 boxes[t].paste(refined, size: n, into: &frame, mask: mask)
-                try writer.write(frame)
+                try writer.write(frame, at: clip.variableRate ? clip.targetTimes[t] : nil)
                 for i in 0..<(frame.width * frame.height) where mask[i] > 0 {
                     for c in 0..<3 {
                         let d = (Double(frame.pixels[i * 3 + c]) - Double(proxy.pixels[i * 3 + c])) / 255

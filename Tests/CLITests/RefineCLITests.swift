@@ -253,6 +253,27 @@ final class RefineCLITests: XCTestCase {
         XCTAssertTrue(info.hasAudio, "the proxy's audio must be kept")
     }
 
+    /// A variable-rate target (a phone's): the refined video keeps each frame's own time.
+    func testVariableRateTargetKeepsItsFrameTimes() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 6)
+        let times = [0, 0.04, 0.12, 0.16, 0.2, 0.32]
+        for name in ["target", "proxy"] {
+            let reader = try VideoReader(path: clip + "/\(name).mkv")
+            let writer = try VideoWriter(path: dir.file("\(name)-vfr.mkv"), width: reader.info.width, height: reader.info.height,
+                                         options: .init(encoding: .lossless, fps: Rational(25, 1), timeBase: Rational(1, 1000)))
+            for t in times { try writer.write(try XCTUnwrap(try reader.nextFrame()), at: t) }
+            try writer.finish()
+        }
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", dir.file("target-vfr.mkv"), "--proxy", dir.file("proxy-vfr.mkv"), "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "1", "--features", "pixel"] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let written = try FrameAlignment.frameTimes(path: out + "/refined.mp4")
+        XCTAssertEqual(written.count, times.count)
+        for (a, b) in zip(written, times) { XCTAssertEqual(a, b, accuracy: 1e-3) }
+    }
+
     /// A proxy without sound (swappers often drop it): the refined video carries the target's.
     func testTheTargetsAudioWhenTheProxyHasNone() throws {
         let dir = try TempDirectory()

@@ -65,4 +65,22 @@ final class FrameAlignmentTests: XCTestCase {
         _ = try beyond.nextFrame()
         XCTAssertThrowsError(try beyond.nextFrame()) { XCTAssertTrue("\($0)".contains("frame 12"), "\($0)") }
     }
+
+    /// Frames written with their own times (a variable-rate clip) read back at those times, in
+    /// MP4 (H.264) and Matroska (FFV1).
+    func testFramesWrittenWithTheirOwnTimesKeepThem() throws {
+        let dir = try TempDirectory()
+        let renderer = try TestBedRenderer(config: TestBedConfig(seed: 3, frames: 6, width: 48, height: 32))
+        let times = [0, 0.04, 0.12, 0.16, 0.2, 0.32]
+        for (name, encoding) in [("vfr.mp4", VideoWriterOptions.Encoding.h264(crf: 18, preset: "ultrafast")), ("vfr.mkv", .lossless)] {
+            let path = dir.file(name)
+            let writer = try VideoWriter(path: path, width: 48, height: 32,
+                                         options: .init(encoding: encoding, fps: Rational(25, 1), timeBase: Rational(1, 12800)))
+            for (k, t) in times.enumerated() { try writer.write(renderer.render(frame: k).target, at: t) }
+            try writer.finish()
+            let read = try FrameAlignment.frameTimes(path: path)
+            XCTAssertEqual(read.count, times.count, name)
+            for (a, b) in zip(read, times) { XCTAssertEqual(a, b, accuracy: 1e-3, name) }
+        }
+    }
 }
