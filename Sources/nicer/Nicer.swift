@@ -36,16 +36,16 @@ struct Nicer: ParsableCommand {
                       BenchCommand.self])
 
     static func main() {
-        let status: ExitStatus
-        let interrupts = takeAwayPartialOutputsOnInterrupt()
-        defer { withExtendedLifetime(interrupts) {} }
-        do {
-            var command = try parseAsRoot()
-            FFmpegLog.setVerbose(ProcessInfo.processInfo.environment["NICER_FFMPEG_LOG"] != nil)
-            try command.run()
-            status = .ok
-        } catch {
-            status = report(error)
+        // The signal sources must stay alive for the whole run.
+        let status = withExtendedLifetime(takeAwayPartialOutputsOnInterrupt()) { () -> ExitStatus in
+            do {
+                var command = try parseAsRoot()
+                FFmpegLog.setVerbose(ProcessInfo.processInfo.environment["NICER_FFMPEG_LOG"] != nil)
+                try command.run()
+                return .ok
+            } catch {
+                return report(error)
+            }
         }
         Foundation.exit(status.rawValue)
     }
