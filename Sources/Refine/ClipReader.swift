@@ -59,7 +59,8 @@ struct ClipPair {
         self.proxy = p
     }
 
-    /// How the proxy was paired with the target, for the report; nil without alignment.
+    /// How the proxy was paired with the target, for the report; nil when frame k simply goes
+    /// with frame k at the same rate and size.
     var alignmentSummary: String? {
         guard let map = proxyMap else { return nil }
         var text: String
