@@ -15,11 +15,24 @@ public enum FrameAlignment {
         guard !times.isEmpty else {
             throw MediaError(.badInput, call: "avcodec_receive_frame", path: path, reason: "no frame decodes")
         }
+        return relativeTimes(times, fps: reader.info.fps)
+    }
+
+    /// Decoded frames' times (nil where a frame had none) from the first frame; index / `fps`
+    /// when any is missing or they do not increase.
+    static func relativeTimes(_ times: [Double?], fps: Rational) -> [Double] {
         let stamps = times.compactMap { $0 }
         if stamps.count == times.count, zip(stamps, stamps.dropFirst()).allSatisfy({ $0 < $1 }) {
             return stamps.map { $0 - stamps[0] }
         }
-        return times.indices.map { Double($0) / reader.info.fps.value }
+        return times.indices.map { Double($0) / fps.value }
+    }
+
+    /// Whether frames shown at `times` stray from the average rate `fps` by more than a quarter
+    /// frame somewhere (a phone's variable rate).
+    public static func isVariableRate(_ times: [Double], fps: Rational) -> Bool {
+        let interval = 1 / fps.value
+        return times.enumerated().contains { abs($0.element - Double($0.offset) * interval) > 0.25 * interval }
     }
 
     /// For each frame time of the reference, the index of the source frame nearest in time (the

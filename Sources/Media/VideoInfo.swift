@@ -23,6 +23,9 @@ public struct VideoInfo: Codable, Equatable, Sendable {
     public var timeBase: Rational
     public var frameCount: Int
     public var frameCountSource: FrameCountSource
+    /// Whether the frames' times stray from the average rate by more than a quarter frame;
+    /// known only when every frame was decoded (`FrameAlignment.isVariableRate`).
+    public var variableRate: Bool?
     public var durationSeconds: Double
     /// Display rotation in degrees, counter-clockwise, from the stream's display matrix (0 if none).
     /// A multiple of 90° is applied on decoding, as players do: `VideoReader` hands out upright

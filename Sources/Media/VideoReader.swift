@@ -253,7 +253,7 @@ public final class VideoReader {
 extension VideoInfo {
     /// Reads the header and demuxes every packet (cheap: no decoding) to catch truncated or
     /// damaged files. With `countFrames`, or when the container has no count or a count below the
-    /// packets it holds, decodes every frame to count them exactly.
+    /// packets it holds, decodes every frame to count them exactly (and to tell a variable rate).
     public static func probe(path: String, countFrames: Bool = false) throws -> VideoInfo {
         let reader = try VideoReader(path: path)
         var info = reader.info
@@ -268,12 +268,14 @@ extension VideoInfo {
             decode = packets > info.frameCount
         }
         if decode {
-            while try reader.skipFrame() {}
+            var times: [Double?] = []
+            while try reader.skipFrame() { times.append(reader.frameTime) }
             guard reader.framesRead > 0 else {
                 throw MediaError(.badInput, call: "avcodec_receive_frame", path: path, reason: "no frame decodes")
             }
             info.frameCount = reader.framesRead
             info.frameCountSource = .decoded
+            info.variableRate = FrameAlignment.isVariableRate(FrameAlignment.relativeTimes(times, fps: info.fps), fps: info.fps)
         }
         return info
     }

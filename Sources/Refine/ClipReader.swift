@@ -27,8 +27,7 @@ struct ClipPair {
         // Every frame decoded once: the exact count and the frame times.
         targetTimes = try FrameAlignment.frameTimes(path: targetPath)
         (t.frameCount, t.frameCountSource) = (targetTimes.count, .decoded)
-        let interval = 1 / t.fps.value
-        variableRate = targetTimes.enumerated().contains { abs($0.element - Double($0.offset) * interval) > 0.25 * interval }
+        variableRate = FrameAlignment.isVariableRate(targetTimes, fps: t.fps)
         let (target, proxy) = (targetPath, proxyPath)
         let scaled = (t.width, t.height) != (p.width, p.height)
         guard !scaled || (align && FrameMap.sameAspect((p.width, p.height), (t.width, t.height))) else {

@@ -42,7 +42,8 @@ struct ProbeCommand: ParsableCommand {
             "file:      \(info.path)",
             "container: \(info.container)",
             "video:     \(info.codec) \(info.pixelFormat) \(info.width)x\(info.height)",
-            "fps:       \(info.fps) (\(String(format: "%.3f", info.fps.value))), time base \(info.timeBase)",
+            "fps:       \(info.fps) (\(String(format: "%.3f", info.fps.value))), time base \(info.timeBase)"
+                + (info.variableRate == true ? "; variable rate (the average; frames keep their own times)" : ""),
             "frames:    \(info.frameCount) (\(info.frameCountSource.rawValue))",
             "duration:  \(String(format: "%.3f", info.durationSeconds)) s",
             "rotation:  \(info.rotation == 0 ? "none" : String(format: "%g°", info.rotation) + rotationNote(info.rotation))",

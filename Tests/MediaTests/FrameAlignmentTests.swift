@@ -47,6 +47,7 @@ final class FrameAlignmentTests: XCTestCase {
 
         let times = try FrameAlignment.frameTimes(path: path)
         XCTAssertEqual(times.count, 10)
+        XCTAssertEqual(try VideoInfo.probe(path: path, countFrames: true).variableRate, false)
         for (k, t) in times.enumerated() { XCTAssertEqual(t, Double(k) / 50, accuracy: 1e-9) }
 
         let map = FrameAlignment.nearestFrames(reference: (0..<5).map { Double($0) / 25 }, source: times)
@@ -81,6 +82,7 @@ final class FrameAlignmentTests: XCTestCase {
             let read = try FrameAlignment.frameTimes(path: path)
             XCTAssertEqual(read.count, times.count, name)
             for (a, b) in zip(read, times) { XCTAssertEqual(a, b, accuracy: 1e-3, name) }
+            XCTAssertEqual(try VideoInfo.probe(path: path, countFrames: true).variableRate, true, name)
         }
     }
 }
