@@ -140,8 +140,8 @@ final class VideoRoundTripTests: XCTestCase {
     }
 }
 
-/// Display rotation: frames come out upright, as the ffmpeg tool shows them
-/// (Fixtures/rotation, made by tools/reference/rotation_fixture.sh).
+/// Display rotation: frames come out upright, as the ffmpeg tool shows them. The tool makes the
+/// tagged clips (a 48×32 test pattern, lossless 4:4:4 H.264) and the upright first frames here.
 final class RotationTests: XCTestCase {
     func maxDifference(_ a: Image8, _ b: Image8) -> Int {
         guard a.width == b.width, a.height == b.height else { return 255 }
@@ -149,10 +149,17 @@ final class RotationTests: XCTestCase {
     }
 
     func testRotatedStreamsAreReadUprightAsFFmpegShowsThem() throws {
-        let stored = try PNG.read(fixturePath("rotation/stored.png")).image8
+        let dir = try TempDirectory()
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=size=48x32:rate=25", "-frames:v", "2", "-c:v", "libx264", "-qp", "0",
+                    "-pix_fmt", "yuv444p", dir.file("stored.mp4")])
+        try ffmpeg(["-i", dir.file("stored.mp4"), "-frames:v", "1", "-pix_fmt", "rgb24", dir.file("stored.png")])
+        let stored = try PNG.read(dir.file("stored.png")).image8
         for rotate in [90, 180, 270] {
-            let reader = try VideoReader(path: fixturePath("rotation/rotate\(rotate).mp4"))
-            let expected = try PNG.read(fixturePath("rotation/rotate\(rotate)-upright.png")).image8
+            let clip = dir.file("rotate\(rotate).mp4"), upright = dir.file("rotate\(rotate).png")
+            try ffmpeg(["-i", dir.file("stored.mp4"), "-c", "copy", "-metadata:s:v", "rotate=\(rotate)", clip])
+            try ffmpeg(["-i", clip, "-frames:v", "1", "-pix_fmt", "rgb24", upright])  // the tool turns frames upright
+            let reader = try VideoReader(path: clip)
+            let expected = try PNG.read(upright).image8
             XCTAssertEqual([reader.info.width, reader.info.height], [expected.width, expected.height], "rotate=\(rotate)")
             let frame = try XCTUnwrap(try reader.nextFrame())
             XCTAssertLessThanOrEqual(maxDifference(frame, expected), 3, "rotate=\(rotate)")
@@ -160,7 +167,7 @@ final class RotationTests: XCTestCase {
             XCTAssertGreaterThan(maxDifference(stored, expected), 100, "rotate=\(rotate)")
             XCTAssertNotNil(try reader.nextFrame(), "second frame")
             // Asked for twice the size, it is the upright frame scaled (bicubic).
-            let doubled = try XCTUnwrap(try VideoReader(path: fixturePath("rotation/rotate\(rotate).mp4"),
+            let doubled = try XCTUnwrap(try VideoReader(path: clip,
                                                         size: (2 * expected.width, 2 * expected.height)).nextFrame())
             XCTAssertEqual([doubled.width, doubled.height], [2 * expected.width, 2 * expected.height])
             var error = 0.0
