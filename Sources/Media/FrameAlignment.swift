@@ -9,13 +9,7 @@ public enum FrameAlignment {
     /// decode pass, no colour conversion). Streams without usable timestamps (missing, or not
     /// increasing) get index / average rate.
     public static func frameTimes(path: String) throws -> [Double] {
-        let reader = try VideoReader(path: path)
-        var times: [Double?] = []
-        while try reader.skipFrame() { times.append(reader.frameTime) }
-        guard !times.isEmpty else {
-            throw MediaError(.badInput, call: "avcodec_receive_frame", path: path, reason: "no frame decodes")
-        }
-        return relativeTimes(times, fps: reader.info.fps)
+        try VideoInfo.probeWithFrameTimes(path: path).times
     }
 
     /// Decoded frames' times (nil where a frame had none) from the first frame; index / `fps`
@@ -74,9 +68,8 @@ public struct FrameMap: Sendable {
     /// resolution differs (aspect ratios within 1 %; a swapper that wrote a smaller video).
     /// Another aspect ratio is left as it is, for the caller's size check to refuse.
     public static func aligning(_ source: String, toTimes reference: [Double], size: (width: Int, height: Int)) throws -> FrameMap {
-        let info = try VideoReader(path: source).info
+        let (info, times) = try VideoInfo.probeWithFrameTimes(path: source)
         let scaled = (info.width, info.height) != size && sameAspect((info.width, info.height), size)
-        let times = try FrameAlignment.frameTimes(path: source)
         return FrameMap(frames: times.count == reference.count ? Array(reference.indices) : FrameAlignment.nearestFrames(reference: reference, source: times),
                         size: scaled ? size : nil)
     }

@@ -64,7 +64,7 @@ public final class VideoReader {
         storedWidth = Int(parameters.pointee.width)
         storedHeight = Int(parameters.pointee.height)
         var described = Self.describe(input: input, videoIndex: index)
-        quarterTurns = Self.quarterTurns(rotation: described.rotation)
+        quarterTurns = Self.quarterTurns(rotation: described.rotation) ?? 0
         if quarterTurns % 2 == 1 { (described.width, described.height) = (described.height, described.width) }
         if let size {
             guard size.width > 0, size.height > 0, size.width <= 16384, size.height <= 16384 else {
@@ -76,11 +76,11 @@ public final class VideoReader {
         info = described
     }
 
-    /// Quarter turns for a display rotation in degrees (counter-clockwise); 0 for angles that are
-    /// no multiple of 90° (left as stored).
-    public static func quarterTurns(rotation: Double) -> Int {
+    /// Quarter turns (0…3) for a display rotation in degrees (counter-clockwise); nil for angles
+    /// that are no multiple of 90°, which frames are read without.
+    public static func quarterTurns(rotation: Double) -> Int? {
         let turns = (rotation / 90).rounded()
-        guard abs(rotation - 90 * turns) < 1 else { return 0 }
+        guard abs(rotation - 90 * turns) < 1 else { return nil }
         return (Int(turns) % 4 + 4) % 4
     }
 
@@ -255,9 +255,21 @@ extension VideoInfo {
     /// damaged files. With `countFrames`, or when the container has no count or a count below the
     /// packets it holds, decodes every frame to count them exactly (and to tell a variable rate).
     public static func probe(path: String, countFrames: Bool = false) throws -> VideoInfo {
+        try examine(path: path, decodeAll: countFrames).info
+    }
+
+    /// The header and every frame decoded: the exact count, and when each frame is shown
+    /// (seconds from the first; index / average rate where the stream has no usable times).
+    public static func probeWithFrameTimes(path: String) throws -> (info: VideoInfo, times: [Double]) {
+        let (info, times) = try examine(path: path, decodeAll: true)
+        return (info, times!)
+    }
+
+    /// `probe`'s work; the frame times come back whenever every frame was decoded.
+    private static func examine(path: String, decodeAll: Bool) throws -> (info: VideoInfo, times: [Double]?) {
         let reader = try VideoReader(path: path)
         var info = reader.info
-        var decode = countFrames || info.frameCountSource != .container
+        var decode = decodeAll || info.frameCountSource != .container
         if !decode {
             let packets = try videoPacketCount(path: path)
             guard packets >= info.frameCount else {
@@ -275,9 +287,11 @@ extension VideoInfo {
             }
             info.frameCount = reader.framesRead
             info.frameCountSource = .decoded
-            info.variableRate = FrameAlignment.isVariableRate(FrameAlignment.relativeTimes(times, fps: info.fps), fps: info.fps)
+            let relative = FrameAlignment.relativeTimes(times, fps: info.fps)
+            info.variableRate = FrameAlignment.isVariableRate(relative, fps: info.fps)
+            return (info, relative)
         }
-        return info
+        return (info, nil)
     }
 
     /// Number of packets in the best video stream, read without decoding.

@@ -22,12 +22,11 @@ struct ClipPair {
     let variableRate: Bool
 
     init(target targetPath: String, proxy proxyPath: String, align: Bool) throws {
-        var t = try VideoInfo.probe(path: targetPath)
-        let p = try VideoInfo.probe(path: proxyPath, countFrames: true)
-        // Every frame decoded once: the exact count and the frame times.
-        targetTimes = try FrameAlignment.frameTimes(path: targetPath)
-        (t.frameCount, t.frameCountSource) = (targetTimes.count, .decoded)
-        variableRate = FrameAlignment.isVariableRate(targetTimes, fps: t.fps)
+        // Every frame of both decoded once: the exact counts and the frame times.
+        let (t, targetTimes) = try VideoInfo.probeWithFrameTimes(path: targetPath)
+        let (p, proxyTimes) = try VideoInfo.probeWithFrameTimes(path: proxyPath)
+        self.targetTimes = targetTimes
+        variableRate = t.variableRate ?? false
         let (target, proxy) = (targetPath, proxyPath)
         let scaled = (t.width, t.height) != (p.width, p.height)
         guard !scaled || (align && FrameMap.sameAspect((p.width, p.height), (t.width, t.height))) else {
@@ -44,8 +43,7 @@ struct ClipPair {
                 throw PipelineError("target \(target) has \(t.frameCount) frame\(t.frameCount == 1 ? "" : "s") but proxy \(proxy) has \(p.frameCount); "
                     + "pass --align to pair frames by time (the clip ends with the shorter)")
             }
-            let map = FrameMap(frames: FrameAlignment.nearestFrames(reference: targetTimes, source: try FrameAlignment.frameTimes(path: proxy)),
-                               size: size)
+            let map = FrameMap(frames: FrameAlignment.nearestFrames(reference: targetTimes, source: proxyTimes), size: size)
             proxyMap = map
             frames = map.frames.count
         }

@@ -33,7 +33,7 @@ struct ProbeCommand: ParsableCommand {
     }
 
     static func rotationNote(_ degrees: Double) -> String {
-        abs(degrees / 90 - (degrees / 90).rounded()) * 90 < 1
+        VideoReader.quarterTurns(rotation: degrees) != nil
             ? " (frames are read turned upright; the size above is theirs)" : " (no multiple of 90°: frames are read as stored)"
     }
 

@@ -185,6 +185,6 @@ final class RotationTests: XCTestCase {
         XCTAssertEqual(VideoReader.quarterTurns(rotation: -90), 3)
         XCTAssertEqual(VideoReader.quarterTurns(rotation: -180), 2)
         XCTAssertEqual(VideoReader.quarterTurns(rotation: 270.0000001), 3)
-        XCTAssertEqual(VideoReader.quarterTurns(rotation: 45), 0)
+        XCTAssertNil(VideoReader.quarterTurns(rotation: 45))
     }
 }
