@@ -5,13 +5,6 @@ public import Tensor
 /// frames and kept the others' timestamps. (A swapper that dropped frames and then re-timed the
 /// rest at a constant rate left nothing in the file to align by.)
 public enum FrameAlignment {
-    /// Every frame's presentation time in seconds from the first frame, in decode order (one
-    /// decode pass, no colour conversion). Streams without usable timestamps (missing, or not
-    /// increasing) get index / average rate.
-    public static func frameTimes(path: String) throws -> [Double] {
-        try VideoInfo.probeWithFrameTimes(path: path).times
-    }
-
     /// Decoded frames' times (nil where a frame had none) from the first frame; index / `fps`
     /// when any is missing or they do not increase.
     static func relativeTimes(_ times: [Double?], fps: Rational) -> [Double] {
@@ -62,20 +55,27 @@ public struct FrameMap: Sendable {
         self.size = size
     }
 
-    /// The map that reads `source` in the frames of a clip with these frame times and size: frame
-    /// for frame when both have as many frames (whatever rates the files state), else the nearest
-    /// frame in time (`FrameAlignment.nearestFrames`); scaled to the clip's size when only the
-    /// resolution differs (aspect ratios within 1 %; a swapper that wrote a smaller video).
-    /// Another aspect ratio is left as it is, for the caller's size check to refuse.
-    public static func aligning(_ source: String, toTimes reference: [Double], size: (width: Int, height: Int)) throws -> FrameMap {
-        let (info, times) = try VideoInfo.probeWithFrameTimes(path: source)
-        let scaled = (info.width, info.height) != size && sameAspect((info.width, info.height), size)
+    /// The map that reads a video with frame times `times` and size `sourceSize` in the frames of
+    /// a clip with `reference` times and size `size`: frame for frame when both have as many
+    /// frames (whatever rates the files state), else the nearest frame in time
+    /// (`FrameAlignment.nearestFrames`); scaled to the clip's size when only the resolution
+    /// differs (aspect ratios within 1 %; a swapper that wrote a smaller video). Another aspect
+    /// ratio is left as it is, for the caller's size check to refuse.
+    public static func pairing(times: [Double], size sourceSize: (width: Int, height: Int),
+                               toTimes reference: [Double], size: (width: Int, height: Int)) -> FrameMap {
+        let scaled = sourceSize != size && sameAspect(sourceSize, size)
         return FrameMap(frames: times.count == reference.count ? Array(reference.indices) : FrameAlignment.nearestFrames(reference: reference, source: times),
                         size: scaled ? size : nil)
     }
 
+    /// `pairing` for the video at `source`, decoded once for its times.
+    public static func aligning(_ source: String, toTimes reference: [Double], size: (width: Int, height: Int)) throws -> FrameMap {
+        let (info, times) = try VideoInfo.probeWithFrameTimes(path: source)
+        return pairing(times: times, size: (info.width, info.height), toTimes: reference, size: size)
+    }
+
     /// Whether two frame sizes have the same aspect ratio, within 1 %.
-    public static func sameAspect(_ a: (width: Int, height: Int), _ b: (width: Int, height: Int)) -> Bool {
+    static func sameAspect(_ a: (width: Int, height: Int), _ b: (width: Int, height: Int)) -> Bool {
         abs(Double(a.width * b.height) / Double(a.height * b.width) - 1) < 0.01
     }
 }

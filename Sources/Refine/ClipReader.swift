@@ -28,25 +28,20 @@ struct ClipPair {
         self.targetTimes = targetTimes
         variableRate = t.variableRate ?? false
         let (target, proxy) = (targetPath, proxyPath)
+        let pairing = FrameMap.pairing(times: proxyTimes, size: (p.width, p.height), toTimes: targetTimes, size: (t.width, t.height))
         let scaled = (t.width, t.height) != (p.width, p.height)
-        guard !scaled || (align && FrameMap.sameAspect((p.width, p.height), (t.width, t.height))) else {
+        guard !scaled || (align && pairing.size != nil) else {
             throw PipelineError("target \(target) is \(t.width)x\(t.height) but proxy \(proxy) is \(p.width)x\(p.height); "
                 + (align ? "--align scales a proxy of another size only when the aspect ratio is the same"
                          : "swaps must keep the frame size (--align scales one of the same aspect ratio)"))
         }
-        let size = scaled ? (t.width, t.height) : nil
-        if t.frameCount == p.frameCount {
-            proxyMap = scaled || t.fps != p.fps ? FrameMap(frames: Array(0..<t.frameCount), size: size) : nil
-            frames = t.frameCount
-        } else {
-            guard align else {
-                throw PipelineError("target \(target) has \(t.frameCount) frame\(t.frameCount == 1 ? "" : "s") but proxy \(proxy) has \(p.frameCount); "
-                    + "pass --align to pair frames by time (the clip ends with the shorter)")
-            }
-            let map = FrameMap(frames: FrameAlignment.nearestFrames(reference: targetTimes, source: proxyTimes), size: size)
-            proxyMap = map
-            frames = map.frames.count
+        guard t.frameCount == p.frameCount || align else {
+            throw PipelineError("target \(target) has \(t.frameCount) frame\(t.frameCount == 1 ? "" : "s") but proxy \(proxy) has \(p.frameCount); "
+                + "pass --align to pair frames by time (the clip ends with the shorter)")
         }
+        // Frame k with frame k at the same rate and size needs no map.
+        proxyMap = scaled || t.fps != p.fps || t.frameCount != p.frameCount ? pairing : nil
+        frames = pairing.frames.count
         guard frames >= 2 else {
             throw PipelineError(t.frameCount >= 2
                 ? "target \(target) and proxy \(proxy) overlap in \(frames) frame(s); refining needs at least 2"

@@ -147,7 +147,7 @@ public enum Comparison {
 
     /// For `run`'s `frameMaps`: each video read in the target's frames (`FrameMap.aligning`), by path.
     public static func frameMaps(target: String, videos: [String]) throws -> [String: FrameMap] {
-        let reference = try FrameAlignment.frameTimes(path: target), info = try VideoReader(path: target).info
+        let (info, reference) = try VideoInfo.probeWithFrameTimes(path: target)
         var maps: [String: FrameMap] = [:]
         for path in videos where maps[path] == nil {
             maps[path] = try FrameMap.aligning(path, toTimes: reference, size: (info.width, info.height))

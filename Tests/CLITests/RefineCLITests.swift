@@ -269,7 +269,7 @@ final class RefineCLITests: XCTestCase {
         let run = try nicer(["refine", "--target", dir.file("target-vfr.mkv"), "--proxy", dir.file("proxy-vfr.mkv"), "--mask", clip + "/masks",
                              "-o", out, "--epochs", "1", "--features", "pixel"] + small)
         XCTAssertEqual(run.status, 0, run.stderr)
-        let written = try FrameAlignment.frameTimes(path: out + "/refined.mp4")
+        let written = try VideoInfo.probeWithFrameTimes(path: out + "/refined.mp4").times
         XCTAssertEqual(written.count, times.count)
         for (a, b) in zip(written, times) { XCTAssertEqual(a, b, accuracy: 1e-3) }
     }

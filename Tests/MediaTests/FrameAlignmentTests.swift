@@ -45,7 +45,7 @@ final class FrameAlignmentTests: XCTestCase {
         for f in frames { try writer.write(f); try writer.write(f) }
         try writer.finish()
 
-        let times = try FrameAlignment.frameTimes(path: path)
+        let times = try VideoInfo.probeWithFrameTimes(path: path).times
         XCTAssertEqual(times.count, 10)
         XCTAssertEqual(try VideoInfo.probe(path: path, countFrames: true).variableRate, false)
         for (k, t) in times.enumerated() { XCTAssertEqual(t, Double(k) / 50, accuracy: 1e-9) }
@@ -79,7 +79,7 @@ final class FrameAlignmentTests: XCTestCase {
                                          options: .init(encoding: encoding, fps: Rational(25, 1), timeBase: Rational(1, 12800)))
             for (k, t) in times.enumerated() { try writer.write(renderer.render(frame: k).target, at: t) }
             try writer.finish()
-            let read = try FrameAlignment.frameTimes(path: path)
+            let read = try VideoInfo.probeWithFrameTimes(path: path).times
             XCTAssertEqual(read.count, times.count, name)
             for (a, b) in zip(read, times) { XCTAssertEqual(a, b, accuracy: 1e-3, name) }
             XCTAssertEqual(try VideoInfo.probe(path: path, countFrames: true).variableRate, true, name)
