@@ -46,16 +46,26 @@ struct Reusable {
     }
 }
 
-/// Scratch memory shared by the layers of one network (im2col columns), grown on demand.
+/// Scratch memory shared by the layers of one network, grown on demand: one column buffer per
+/// worker (im2col blocks), and one gradient buffer per worker beyond the first (its share of a
+/// layer's weight gradient, added in at the end).
 public final class Workspace {
-    private var storage = TensorStorage(count: 0)
+    private var columns: [TensorStorage] = []
+    private var gradients: [TensorStorage] = []
 
     public init() {}
 
-    public func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if storage.count < count { storage = TensorStorage(count: count) }
-        return storage.pointer
+    public func buffer(_ count: Int, worker: Int = 0) -> UnsafeMutablePointer<Float> {
+        Self.grow(&columns, worker, count)
     }
 
-    public var capacity: Int { storage.count }
+    func gradientBuffer(_ count: Int, worker: Int) -> UnsafeMutablePointer<Float> {
+        Self.grow(&gradients, worker, count)
+    }
+
+    private static func grow(_ storages: inout [TensorStorage], _ worker: Int, _ count: Int) -> UnsafeMutablePointer<Float> {
+        while storages.count <= worker { storages.append(TensorStorage(count: 0)) }
+        if storages[worker].count < count { storages[worker] = TensorStorage(count: count) }
+        return storages[worker].pointer
+    }
 }

@@ -20,34 +20,60 @@ final class ConvReferenceTests: XCTestCase {
             if s == 1 && p <= k - 1 && !pointwise { byConvolution += 1 } else if !pointwise { byCol2im += 1 }
             let params = Parameters()
             let conv = Conv2d("c", cin, cout, kernel: k, stride: s, padding: p, parameters: params, workspace: Workspace())
-            // Odd trials fold the image in blocks of rows (one to a few rows per im2col block).
+            // Odd trials fold the image in blocks of rows (one to a few rows per im2col block); the
+            // blocks go to 1, 2 or 3 workers, or one after another with each GEMM split.
             if trial % 2 == 1 { conv.tileColumns = pick([1, 9, 20]) }
+            conv.workers = 1 + trial % 3
             params.allocate()
             randomize(params, seed: UInt64(trial))
-            let shape = Shape(n, cin, h, w)
-            let x = randomTensor(shape, seed: UInt64(100 + trial))
-            let theta = (0..<params.count).map { Double(params.values.pointer[$0]) }
-            let weights = cout * cin * k * k
+            let x = randomTensor(Shape(n, cin, h, w), seed: UInt64(100 + trial))
             let label = "trial \(trial): n\(n) cin\(cin) cout\(cout) \(h)x\(w) k\(k) s\(s) p\(p)"
 
-            let y = conv.forward([x])
-            let ref = Reference.conv2d(x.values.map(Double.init), .init(shape), weight: Array(theta[0..<weights]),
-                                       bias: Array(theta[weights...]), outChannels: cout, kernel: k, stride: s, padding: p)
-            XCTAssertEqual(y.shape, Shape(ref.dims.n, ref.dims.c, ref.dims.h, ref.dims.w), label)
-            XCTAssertNil(mismatch(y.values, ref.y, tolerance: 1e-5), label)
-
-            let dy = randomTensor(y.shape, seed: UInt64(200 + trial))
-            params.zeroGradients()
-            let dx = conv.backward(dy)[0]
-            let back = Reference.conv2dBackward(x.values.map(Double.init), .init(shape), weight: Array(theta[0..<weights]),
-                                                dy: dy.values.map(Double.init), outChannels: cout, kernel: k, stride: s, padding: p)
-            XCTAssertNil(mismatch(dx.values, back.dx, tolerance: 1e-5), "dx " + label)
-            let grads = (0..<params.count).map { params.gradients.pointer[$0] }
-            XCTAssertNil(mismatch(Array(grads[0..<weights]), back.dw, tolerance: 1e-5), "dw " + label)
-            XCTAssertNil(mismatch(Array(grads[weights...]), back.db, tolerance: 1e-5), "db " + label)
+            checkAgainstReference(conv, params, x, dySeed: UInt64(200 + trial), label)
         }
         XCTAssertGreaterThanOrEqual(byConvolution, 4, "trials through the flipped-weight input gradient")
         XCTAssertGreaterThanOrEqual(byCol2im, 4, "trials through the col2im input gradient")
+    }
+
+    /// Two workers taking whole blocks each (the col2im route in two phases, even blocks then odd),
+    /// and the same layers with every GEMM split by rows instead, on images big enough for both.
+    func testWorkersSharingBlocksOrSplittingProductsEqualTheNaiveConv() {
+        for (k, s, p) in [(3, 1, 1), (3, 2, 1), (1, 1, 0), (5, 2, 2)] {
+            for split in [false, true] {
+                let params = Parameters()
+                let conv = Conv2d("c", 5, 40, kernel: k, stride: s, padding: p, parameters: params, workspace: Workspace())
+                conv.workers = 2
+                conv.tileColumns = 48  // blocks of a few rows, so each worker gets several
+                conv.minimumWorkerPixels = split ? .max : 1
+                params.allocate()
+                randomize(params, seed: 5)
+                let x = randomTensor(Shape(2, 5, 26, 22), seed: 6)
+                checkAgainstReference(conv, params, x, dySeed: 7, "k\(k) s\(s) p\(p) \(split ? "split GEMMs" : "blocks per worker")")
+            }
+        }
+    }
+
+    /// Forward, dX, dW and db of `conv` (whose parameters are `params`) against the Double reference.
+    private func checkAgainstReference(_ conv: Conv2d, _ params: Parameters, _ x: Tensor, dySeed: UInt64, _ label: String,
+                                       file: StaticString = #filePath, line: UInt = #line) {
+        let (k, s, p) = (conv.kernel, conv.stride, conv.padding)
+        let theta = (0..<params.count).map { Double(params.values.pointer[$0]) }
+        let weights = conv.outChannels * conv.inChannels * k * k
+        let y = conv.forward([x])
+        let ref = Reference.conv2d(x.values.map(Double.init), .init(x.shape), weight: Array(theta[0..<weights]),
+                                   bias: Array(theta[weights...]), outChannels: conv.outChannels, kernel: k, stride: s, padding: p)
+        XCTAssertEqual(y.shape, Shape(ref.dims.n, ref.dims.c, ref.dims.h, ref.dims.w), label, file: file, line: line)
+        XCTAssertNil(mismatch(y.values, ref.y, tolerance: 1e-5), label, file: file, line: line)
+
+        let dy = randomTensor(y.shape, seed: dySeed)
+        params.zeroGradients()
+        let dx = conv.backward(dy)[0]
+        let back = Reference.conv2dBackward(x.values.map(Double.init), .init(x.shape), weight: Array(theta[0..<weights]),
+                                            dy: dy.values.map(Double.init), outChannels: conv.outChannels, kernel: k, stride: s, padding: p)
+        XCTAssertNil(mismatch(dx.values, back.dx, tolerance: 1e-5), "dx " + label, file: file, line: line)
+        let grads = (0..<params.count).map { params.gradients.pointer[$0] }
+        XCTAssertNil(mismatch(Array(grads[0..<weights]), back.dw, tolerance: 1e-5), "dw " + label, file: file, line: line)
+        XCTAssertNil(mismatch(Array(grads[weights...]), back.db, tolerance: 1e-5), "db " + label, file: file, line: line)
     }
 
     func testParameterGradientsAccumulateAcrossCalls() {
