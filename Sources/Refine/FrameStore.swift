@@ -88,47 +88,11 @@ public final class CropStore {
     }
 }
 
-/// Every frame's rendered crop (RGB planes and σ², Float32) on disk, summed with the segments'
-/// fusion weights where segments overlap, so the write pass reads one frame at a time.
-public final class RenderStore {
-    public let size: Int
-    private let records: ScratchRecords
-    private var weights: [Float]
-
-    public init(path: String, size: Int, frames: Int) throws {
-        self.size = size
-        records = try ScratchRecords(path: path, recordBytes: 4 * 4 * size * size)
-        weights = [Float](repeating: 0, count: frames)
-    }
-
-    /// Adds `weight` × this segment's render of frame `t`.
-    public func add(_ t: Int, rgb: [Float], sigma: [Float], weight: Float) throws {
-        var sum = weights[t] > 0 ? try stored(t) : [Float](repeating: 0, count: 4 * size * size)
-        for (i, v) in (rgb + sigma).enumerated() { sum[i] += weight * v }
-        try sum.withUnsafeBytes { try records.write(t, $0) }
-        weights[t] += weight
-    }
-
-    /// Frame `t`'s render: the weighted mean over the segments that rendered it.
-    public func frame(_ t: Int) throws -> (rgb: [Float], sigma: [Float]) {
-        guard weights[t] > 0 else { throw PipelineError("frame \(t) was never rendered") }
-        let values = try stored(t).map { $0 / weights[t] }
-        let rgb = 3 * size * size
-        return (Array(values[0..<rgb]), Array(values[rgb...]))
-    }
-
-    private func stored(_ t: Int) throws -> [Float] {
-        var values = [Float](repeating: 0, count: 4 * size * size)
-        try values.withUnsafeMutableBytes { try records.read(t, into: $0) }
-        return values
-    }
-}
-
 /// The disk a clip's scratch files take, checked before a long run starts rather than found
 /// missing hours into it.
 public enum ScratchSpace {
-    /// Bytes of the crops (7 bytes a pixel) and renders (16) of `frames` frames at `size`².
-    public static func bytes(frames: Int, size: Int) -> Int64 { Int64(frames) * Int64(size * size) * 23 }
+    /// Bytes of the crops of `frames` frames at `size`² (7 a pixel: target and proxy RGB, mask).
+    public static func bytes(frames: Int, size: Int) -> Int64 { Int64(frames) * Int64(size * size) * 7 }
 
     /// Throws when the file system holding `directory` has less free space than the scratch files
     /// need plus 10 %. `free`: the free bytes to judge by (default: asked of the file system).
@@ -138,7 +102,7 @@ public enum ScratchSpace {
         guard let available = free ?? (attributes?[.systemFreeSize] as? NSNumber)?.int64Value, available < need else { return }
         let gigabytes = { (bytes: Int64) in String(format: "%.1f GB", Double(bytes) / 1e9) }
         throw MediaError(.output, call: "statvfs", path: directory,
-                         reason: "needs about \(gigabytes(need)) of scratch space for the crops and renders of \(frames) frames at \(size)², "
+                         reason: "needs about \(gigabytes(need)) of scratch space for the crops of \(frames) frames at \(size)², "
                              + "\(gigabytes(available)) free")
     }
 }

@@ -48,8 +48,7 @@ final class NICeTrainer {
     init(options: RefineOptions, crops: ClipCrops, identity: PerceptualFeatures?) {
         self.options = options
         self.crops = crops
-        let config = UNetConfig(inChannels: 3, outChannels: 3, levels: options.levels, baseChannels: options.width, logVariance: true)
-        network = UNet.build(config, seed: options.seed)
+        network = CropRenderer.network(options)
         if options.residual, let last = network.parameters.entry("out.weight") {
             network.parameters.value(last).update(repeating: 0)
         }
@@ -57,7 +56,7 @@ final class NICeTrainer {
         settings.learningRate = options.learningRate
         adam = Adam(parameters: network.parameters, settings: settings)
         loss = NICeLoss(options: options, identity: identity)
-        architecture = "nice-unet levels=\(options.levels) width=\(options.width) size=\(options.size)"
+        architecture = CropRenderer.architecture(options)
         // Monitor pairs: evenly spread over the consecutive pairs inside runs.
         let eligible = crops.runs.flatMap { run in run.dropLast().map { ($0, $0 + 1) } }
         let n = min(options.monitorPairs, eligible.count)
@@ -258,26 +257,12 @@ final class NICeTrainer {
         return (value, terms)
     }
 
-    /// The network's output with the input added to its RGB channels in residual mode (the
-    /// gradient passes unchanged to the network's output, so backward needs no change).
-    private func output(_ x: Tensor) -> Tensor {
-        let y = network.forward(x)
-        guard options.residual else { return y }
-        let plane = x.shape.plane
-        let sum = Tensor(y.shape, values: y.values)
-        for i in 0..<(3 * plane) { sum.pointer[i] += x.pointer[i] }
-        return sum
-    }
+    /// The current weights as a renderer, σ bounded as the loss bounds it now.
+    var renderer: CropRenderer { CropRenderer(network: network, residual: options.residual, logVarianceLimit: loss.logVarianceLimit) }
 
-    /// The refined crop of one target crop: RGB planes in [0, 1] and σ² = e^s, the error scale the
-    /// loss divides by (where the fit expects to miss the proxy by that much).
-    func render(_ input: Image8) -> (rgb: [Float], sigma: [Float]) {
-        let y = output(tensor(input))
-        let plane = input.width * input.height
-        let values = y.values
-        let bound = loss.logVarianceLimit
-        return (Array(values[0..<(3 * plane)]), values[(3 * plane)..<(4 * plane)].map { exp(NICeLoss.boundedLogVariance($0, bound: bound)) })
-    }
+    private func output(_ x: Tensor) -> Tensor { renderer.output(x) }
+
+    func render(_ input: Image8) -> (rgb: [Float], sigma: [Float]) { renderer.render(input) }
 
     /// The monitor frames of these crops (all frames, one size) and the target's flow over each pair.
     private func monitorSet(targets: [Image8], proxies: [Image8], masks: [Image8]) -> MonitorSet {

@@ -147,8 +147,8 @@ public enum RefineJob {
         }
         let segments = Segmentation.segments(runs, length: options.segmentLength, overlap: options.segmentOverlap)
         let fingerprint = try Self.fingerprint(clip, options: options, inputs: inputs)
-        let renders = try RenderStore(path: work + "/renders.scratch", size: options.size, frames: clip.frames)
         var segmentReports: [RefineReport.Segment] = []
+        var fitted: [SegmentRenderer.Fitted] = []
         for (k, segment) in segments.enumerated() {
             let part = try crops.crops(segment)
             let trainer = NICeTrainer(options: options, crops: part, identity: identity)
@@ -165,19 +165,18 @@ public enum RefineJob {
                                         targetEStabCrops: state.targetEStab, curve: state.epochs,
                                         trainingSeconds: trainer.seconds.mapValues { ($0 * 10).rounded() / 10 },
                                         priorWithdrawal: state.priorWithdrawal))
-            try timed("render") {
-                for t in segment {
-                    let (rgb, s) = trainer.render(part.targets[t - segment.lowerBound])
-                    try renders.add(t, rgb: rgb, sigma: s, weight: Segmentation.fusionWeight(t, segment: segment, segments: segments))
-                }
-            }
+            fitted.append(.init(frames: segment, weights: segmentWork + "/best.safetensors", logVarianceLimit: trainer.loss.logVarianceLimit))
         }
 
-        // Pass 3: paste back at full resolution and encode with the proxy's audio (else the target's).
+        // Pass 3: render every frame from its segments' best weights, paste back at full
+        // resolution and encode with the proxy's audio (else the target's).
+        let renderer = SegmentRenderer(fitted, options: options)
         let outputs = try timed("write") {
             try writeVideos(clip, inputs: inputs, options: options, regions: regions, boxes: boxes, crops: crops,
-                            renders: renders, progress: progress)
+                            renderer: renderer, progress: progress)
         }
+        timings["render"] = renderer.seconds
+        timings["write", default: 0] -= renderer.seconds
         // From here a failure takes the outputs away again, so the folder never holds a video
         // without its report (the checkpoints in .work stay for --resume).
         var complete = false
@@ -346,7 +345,7 @@ public enum RefineJob {
     }
 
     static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, regions: FaceRegions, boxes: [CropBox],
-                            crops: CropStore, renders: RenderStore, progress: (String) -> Void) throws -> Written {
+                            crops: CropStore, renderer: SegmentRenderer, progress: (String) -> Void) throws -> Written {
         let out = inputs.output, n = options.size
         // The proxy's sound, else the target's (swappers often drop it; it is the same clip).
         let audio = clip.proxy.audio.map { (clip.proxy.path, $0, "the proxy's") }
@@ -376,7 +375,8 @@ public enum RefineJob {
             try clip.forEach { t, target, proxy in
                 let mask = try regions.mask(frame: t, target: target, proxy: proxy)
                 var frame = target
-                let (refined, sigma) = try renders.frame(t)
+                let crop = try crops.frame(t)
+                let (refined, sigma) = try renderer.render(t, target: crop.target)
                 boxes[t].paste(refined, size: n, into: &frame, mask: mask)
                 try writer.write(frame, at: clip.variableRate ? clip.targetTimes[t] : nil)
                 for i in 0..<(frame.width * frame.height) where mask[i] > 0 {
@@ -390,7 +390,6 @@ public enum RefineJob {
                               to: masks.temporaryPath + String(format: "/%06d.png", t + 1))
                 let sigmaImage = Self.sigmaImage(sigma, size: n)
                 if let preview {
-                    let crop = try crops.frame(t)
                     try preview.write(Self.sideBySide([crop.target, crop.proxy, interleave(refined, size: n), sigmaImage]))
                 }
                 try sigmaWriter?.write(sigmaImage)

@@ -5,7 +5,7 @@ import Tensor
 import TestSupport
 import XCTest
 
-/// The scratch stores that keep a long clip's crops and renders on disk.
+/// The scratch store that keeps a long clip's crops on disk, its space check, and the blend of renders.
 final class FrameStoreTests: XCTestCase {
     func image(_ size: Int, channels: Int, seed: Int) -> Image8 {
         Image8(width: size, height: size, channels: channels,
@@ -29,31 +29,33 @@ final class FrameStoreTests: XCTestCase {
     }
 
     func testRendersAreTheWeightedMeanOfTheSegmentsThatRenderedThem() throws {
-        let dir = try TempDirectory()
         let n = 2, plane = n * n
-        let store = try RenderStore(path: dir.file("renders.scratch"), size: n, frames: 3)
         let a = (0..<(3 * plane)).map { Float($0) / 10 }, b = (0..<(3 * plane)).map { 1 - Float($0) / 20 }
-        try store.add(0, rgb: a, sigma: [Float](repeating: 0.5, count: plane), weight: 1)
-        try store.add(1, rgb: a, sigma: [Float](repeating: 0.2, count: plane), weight: 0.25)
-        try store.add(1, rgb: b, sigma: [Float](repeating: 0.6, count: plane), weight: 0.75)
-        let first = try store.frame(0)
-        XCTAssertEqual(first.rgb, a)
-        XCTAssertEqual(first.sigma, [Float](repeating: 0.5, count: plane))
-        let blended = try store.frame(1)
+        var one = WeightedRender(plane: plane)
+        XCTAssertNil(one.mean, "no render yet")
+        one.add(rgb: a, sigma: [Float](repeating: 0.5, count: plane), weight: 1)
+        XCTAssertEqual(one.mean?.rgb, a)
+        XCTAssertEqual(one.mean?.sigma, [Float](repeating: 0.5, count: plane))
+        var two = WeightedRender(plane: plane)
+        two.add(rgb: a, sigma: [Float](repeating: 0.2, count: plane), weight: 0.25)
+        two.add(rgb: b, sigma: [Float](repeating: 0.6, count: plane), weight: 0.75)
+        let blended = try XCTUnwrap(two.mean)
         for i in a.indices { XCTAssertEqual(blended.rgb[i], 0.25 * a[i] + 0.75 * b[i], accuracy: 1e-6) }
         for s in blended.sigma { XCTAssertEqual(s, 0.5, accuracy: 1e-6) }
-        XCTAssertThrowsError(try store.frame(2), "a frame no segment rendered")
+        var zero = WeightedRender(plane: plane)
+        zero.add(rgb: a, sigma: [Float](repeating: 0.5, count: plane), weight: 0)
+        XCTAssertNil(zero.mean, "only a zero weight")
     }
 
     func testTooLittleScratchSpaceIsSaidBeforeTheRun() throws {
         let dir = try TempDirectory()
-        XCTAssertEqual(ScratchSpace.bytes(frames: 250, size: 256), 250 * 256 * 256 * 23)
-        XCTAssertThrowsError(try ScratchSpace.check(frames: 250, size: 256, in: dir.path, free: 300_000_000)) { error in
+        XCTAssertEqual(ScratchSpace.bytes(frames: 250, size: 256), 250 * 256 * 256 * 7)
+        XCTAssertThrowsError(try ScratchSpace.check(frames: 1000, size: 256, in: dir.path, free: 300_000_000)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("0.4 GB") && text.contains("0.3 GB free") && text.contains("250 frames"), text)
+            XCTAssertTrue(text.contains("0.5 GB") && text.contains("0.3 GB free") && text.contains("1000 frames"), text)
             XCTAssertEqual((error as? MediaError)?.kind, .output)
         }
-        XCTAssertNoThrow(try ScratchSpace.check(frames: 250, size: 256, in: dir.path, free: 500_000_000))
+        XCTAssertNoThrow(try ScratchSpace.check(frames: 1000, size: 256, in: dir.path, free: 600_000_000))
         XCTAssertNoThrow(try ScratchSpace.check(frames: 10, size: 64, in: dir.path), "this machine has room for 10 small frames")
     }
 }
