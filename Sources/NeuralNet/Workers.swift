@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 import Tensor
 
 /// Shares a layer's independent blocks of work out over the cores, each block's GEMM on the core
@@ -7,7 +7,10 @@ import Tensor
 /// and a core that copies its own block and multiplies it at once finds the block in its own
 /// cache (README, "bench train").
 public enum Workers {
-    public static let cores = ProcessInfo.processInfo.activeProcessorCount
+    /// As many as OpenBLAS would use: every core, or OPENBLAS_NUM_THREADS (OMP_NUM_THREADS) when
+    /// set, so a batch of runs side by side can hold each to one. Read at first use, which comes
+    /// before any `run` holds OpenBLAS to one thread (layers read it when they are built).
+    public static let cores = max(1, Gemm.threads)
 
     /// body(worker) for worker in 0..<count, concurrently; returns when all are done.
     static func run(_ count: Int, _ body: (Int) -> Void) {
