@@ -78,9 +78,12 @@ final class NICeTrainer {
         UncertaintyRamp.limit(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, start: uncertaintyStart, epochs: options.uncertaintyRamp)
     }
 
+    /// Where a fit in `work` keeps its best weights.
+    static func bestCheckpoint(in work: String) -> String { work + "/best.safetensors" }
+
     /// Trains until the stop rule or the epoch cap; `work` holds the checkpoints and state.
     func fit(work: String, fingerprint: String, resume: Bool, progress: ((String) -> Void)?) throws -> TrainingState {
-        let statePath = work + "/state.json", best = work + "/best.safetensors"
+        let statePath = work + "/state.json", best = Self.bestCheckpoint(in: work)
         let full = monitorSet(targets: crops.targets, proxies: crops.proxies, masks: crops.masks)
         var state = TrainingState(fingerprint: fingerprint)
         if resume, let data = FileManager.default.contents(atPath: statePath),

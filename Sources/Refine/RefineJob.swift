@@ -165,7 +165,7 @@ public enum RefineJob {
                                         targetEStabCrops: state.targetEStab, curve: state.epochs,
                                         trainingSeconds: trainer.seconds.mapValues { ($0 * 10).rounded() / 10 },
                                         priorWithdrawal: state.priorWithdrawal))
-            fitted.append(.init(frames: segment, weights: segmentWork + "/best.safetensors", logVarianceLimit: trainer.loss.logVarianceLimit))
+            fitted.append(.init(frames: segment, weights: NICeTrainer.bestCheckpoint(in: segmentWork), logVarianceLimit: trainer.loss.logVarianceLimit))
         }
 
         // Pass 3: render every frame from its segments' best weights, paste back at full
