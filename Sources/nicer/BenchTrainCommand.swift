@@ -50,7 +50,7 @@ struct BenchTrainCommand: ParsableCommand {
         if let threads { Gemm.threads = threads }
         let config = UNetConfig(levels: levels, baseChannels: base, logVariance: true,
                                 upsampling: UNetConfig.Upsampling(rawValue: upsampling)!)
-        if !json { print("backend: \(Gemm.backend), \(Gemm.threads) thread(s)") }
+        if !json { print("backend: \(Gemm.backend), \(Gemm.threads) thread(s), \(Workers.cores) convolution worker(s)") }
         for s in size {
             var benchmark = TrainingBenchmark(size: s, steps: steps, config: config)
             benchmark.byLayer = byLayer

@@ -88,4 +88,13 @@ final class ProbeCLITests: XCTestCase {
         XCTAssertTrue(byLayer.stdout.contains("Conv2d forward enc0.conv1"), byLayer.stdout)
         XCTAssertTrue(byLayer.stdout.contains("Conv2d backward out"), byLayer.stdout)
     }
+
+    /// OPENBLAS_NUM_THREADS holds the convolution's workers to that count too, so runs side by
+    /// side can take one core each.
+    func testOpenBLASThreadCountHoldsTheWorkers() throws {
+        let one = try runProcess(try nicerPath(), ["bench", "train", "--size", "16", "--steps", "1", "--levels", "2", "--base", "4"],
+                                 environment: ["OPENBLAS_NUM_THREADS": "1"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertTrue(one.stdout.contains("1 thread(s), 1 convolution worker(s)"), one.stdout)
+    }
 }
