@@ -334,12 +334,8 @@ func forEachChannel(_ channels: Int, work: Int, _ body: (Int) -> Void) {
         return
     }
     let chunks = min(cores, channels)
-    withoutActuallyEscaping(body) { escapable in
-        // Safe: concurrentPerform returns only when every chunk is done, and chunks share no channel.
-        let shared = UncheckedSendable(escapable)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            for c in stride(from: chunk, to: channels, by: chunks) { shared.value(c) }
-        }
+    Workers.concurrently(chunks) { chunk in
+        for c in stride(from: chunk, to: channels, by: chunks) { body(c) }
     }
 }
 

@@ -12,14 +12,20 @@ public enum Workers {
     /// before any `run` holds OpenBLAS to one thread (layers read it when they are built).
     public static let cores = max(1, Gemm.threads)
 
-    /// body(worker) for worker in 0..<count, concurrently; returns when all are done.
+    /// body(worker) for worker in 0..<count, concurrently, OpenBLAS on one thread meanwhile;
+    /// returns when all are done.
     static func run(_ count: Int, _ body: (Int) -> Void) {
         guard count > 1 else { return body(0) }
         let before = Gemm.threads
         if before != 1 { Gemm.threads = 1 }
         defer { if before != 1 { Gemm.threads = before } }
+        concurrently(count, body)
+    }
+
+    /// body(i) for i in 0..<count on GCD's threads; returns when all are done.
+    static func concurrently(_ count: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
-            // Safe: concurrentPerform returns only when every worker is done.
+            // Safe: concurrentPerform returns only when every call is done.
             let shared = UncheckedSendable(escapable)
             DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
         }
