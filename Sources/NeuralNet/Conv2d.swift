@@ -218,7 +218,7 @@ public final class Conv2d: Layer {
         let h = dx.shape.h, w = dx.shape.w
         precondition(flippedWeights.count == inChannels * rows, "\(name): flipped weights not prepared")
         let plan = blocks(outH: h, outW: w, columnRows: rows)
-        let buffers = (0..<plan.workers).map { workspace.buffer(rows * (plan.rows.map(\.count).max() ?? 0) * w, worker: $0) }
+        let buffers = columnBuffers(plan, rows: rows, outW: w)
         flippedWeights.withUnsafeBufferPointer { flipped in
             run(plan) { block, worker in
                 im2col(dy, geometry: g, rows: block, outW: w, into: buffers[worker], serial: plan.workers > 1)
