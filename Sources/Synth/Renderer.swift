@@ -13,9 +13,18 @@ public struct TestBedConfig: Codable, Equatable, Sendable {
     public var skinTransfer: Bool?
     /// Photos of the source identity written beside the clip (identity/); nil: none.
     public var identityPhotos: Int?
+    /// The swapper blends over a footprint of its own rather than just inside the face; nil: the
+    /// default footprint, which lies inside the drawn face's landmark hull.
+    public var footprint: SwapFootprint?
+    /// Std in pixels of per-point noise on the landmarks written to landmarks.json, as a face
+    /// tracker's would be (the drawn face itself does not move); nil: exact landmarks.
+    public var landmarkNoise: Double?
 
     public init(seed: UInt64, frames: Int = 48, width: Int = 256, height: Int = 256, fps: Int = 25,
-                faults: FaultStrengths = .standard, skinTransfer: Bool = false, identityPhotos: Int = 0) {
+                faults: FaultStrengths = .standard, skinTransfer: Bool = false, identityPhotos: Int = 0,
+                footprint: SwapFootprint? = nil, landmarkNoise: Double = 0) {
+        self.footprint = footprint
+        self.landmarkNoise = landmarkNoise > 0 ? landmarkNoise : nil
         self.skinTransfer = skinTransfer ? true : nil
         self.identityPhotos = identityPhotos > 0 ? identityPhotos : nil
         self.seed = seed
@@ -32,9 +41,34 @@ public struct TestBedConfig: Codable, Equatable, Sendable {
             throw SynthError.badConfig("size must be within 32...4096 on each side, got \(width)x\(height)")
         }
         guard (1...240).contains(fps) else { throw SynthError.badConfig("fps must be in 1...240, got \(fps)") }
+        if let footprint {
+            guard (0.5...2).contains(footprint.scale), abs(footprint.dx) <= 0.5, abs(footprint.dy) <= 0.5 else {
+                throw SynthError.badConfig("footprint scale must be in 0.5...2 and its offsets in -0.5...0.5 face units")
+            }
+        }
+        guard (0...20).contains(landmarkNoise ?? 0) else { throw SynthError.badConfig("landmark noise must be in 0...20 px") }
         guard (0...100).contains(identityPhotos ?? 0) else {
             throw SynthError.badConfig("identity photos must be in 0...100, got \(identityPhotos ?? 0)")
         }
+    }
+}
+
+/// Where a swapper blends its face in, in face units: the default blend ellipse scaled by `scale`
+/// and moved by (dx, dy). Real swappers blend over masks of their own, larger than the face's
+/// landmark hull and offset from it (`nicer synth --footprint`).
+public struct SwapFootprint: Codable, Equatable, Sendable {
+    public var scale: Double
+    public var dx: Double
+    public var dy: Double
+
+    public init(scale: Double, dx: Double = 0, dy: Double = 0) {
+        (self.scale, self.dx, self.dy) = (scale, dx, dy)
+    }
+
+    /// The blend weight at face coordinates (u, v).
+    func weight(_ u: Double, _ v: Double, inner: Double, outer: Double) -> Double {
+        let r = ((u - dx) * (u - dx) + (v - dy) * (v - dy)).squareRoot() / scale
+        return 1 - smoothstep(inner, outer, r)
     }
 }
 
@@ -133,6 +167,7 @@ public final class TestBedRenderer {
             jittered.radiusX *= shift.radiusScale
             jittered.radiusY *= shift.radiusScale
         }
+        let footprint = config.footprint ?? SwapFootprint(scale: 1)
         let gains = faults.gains.map { SIMD3($0[0], $0[1], $0[2]) } ?? SIMD3(repeating: 1)
         let offset = motion.backgroundOffset(frame: index)
 
@@ -150,11 +185,11 @@ public final class TestBedRenderer {
                     t = blend(t, faceColour(u, v, identity: targetIdentity, expression: expression), 1 - smoothstep(0.96, 1.02, r))
                     g = t
                     p = t
-                    m = 1 - smoothstep(Self.maskInner, Self.maskOuter, r)
-                    if m > 0 { g = blend(t, faceColour(u, v, identity: sourceIdentity, expression: expression), m) }
                 }
+                m = footprint.weight(u, v, inner: Self.maskInner, outer: Self.maskOuter)
+                if m > 0 { g = blend(t, faceColour(u, v, identity: sourceIdentity, expression: expression), m) }
                 let (ju, jv) = jittered.faceCoordinates(px, py)
-                let mj = 1 - smoothstep(Self.maskInner, Self.maskOuter, (ju * ju + jv * jv).squareRoot())
+                let mj = footprint.weight(ju, jv, inner: Self.maskInner, outer: Self.maskOuter)
                 if mj > 0 {
                     p = blend(t, faceColour(u, v, identity: sourceIdentity, expression: faulty) * gains, mj)
                 }
@@ -217,7 +252,10 @@ public final class TestBedRenderer {
         let w = config.width, h = config.height
         let unit = -1.0...1.0
         let faceBox = pose.pixelBox(u: unit, v: unit, margin: 1, width: w, height: h)
-        let swapBox = union(faceBox, jittered.pixelBox(u: unit, v: unit, margin: 1, width: w, height: h))
+        // The swap's own footprint may reach past the face.
+        let f = config.footprint ?? SwapFootprint(scale: 1)
+        let reach = max(1, f.scale + max(abs(f.dx), abs(f.dy)))
+        let swapBox = union(faceBox, jittered.pixelBox(u: -reach...reach, v: -reach...reach, margin: 1, width: w, height: h))
         var regions: [FrameRecord.Region] = []
         if faults.gains != nil { regions.append(.init(fault: "pump", box: swapBox)) }
         if faults.maskShift != nil { regions.append(.init(fault: "jitter", box: swapBox)) }

@@ -105,8 +105,15 @@ public enum TestBed {
         let json = JSONEncoder()
         json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try json.encode(manifest).write(to: staging.appendingPathComponent("manifest.json"))
-        let track = LandmarkTrack(source: "nicer synth (the drawn face's layout)",
-                                  frames: records.map { $0.pose.landmarks68().map { [$0.x, $0.y] } })
+        let noise = config.landmarkNoise ?? 0
+        let track = LandmarkTrack(source: "nicer synth (the drawn face's layout" + (noise > 0 ? String(format: ", tracker noise %.2g px)", noise) : ")"),
+                                  frames: records.map { record in
+                                      // Each frame's noise from its own stream, like a tracker's per-frame error.
+                                      var rng = SplitMix64(seed: config.seed, stream: 9, index: UInt64(record.index))
+                                      return record.pose.landmarks68().map { p in
+                                          noise > 0 ? [p.x + noise * rng.normal(), p.y + noise * rng.normal()] : [p.x, p.y]
+                                      }
+                                  })
         try json.encode(track).write(to: staging.appendingPathComponent("landmarks.json"))
         if let photos = files.identity, let photoLandmarks = files.identityLandmarks {
             do {

@@ -47,6 +47,12 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .customLong("identity-photos"), help: "Also write this many photos of the source identity, with their landmarks, into OUTDIR/identity (0...100).")
     var identityPhotos = 0
 
+    @Option(help: ArgumentHelp("The swapper's own blend footprint: the default one scaled by SCALE and moved by DX, DY face units (0.5...2, -0.5...0.5); real swappers blend past the landmark hull.", valueName: "SCALE[,DX,DY]"))
+    var footprint: String?
+
+    @Option(name: .customLong("landmark-noise"), help: "Std in px of per-point tracker noise on landmarks.json (0...20).")
+    var landmarkNoise = 0.0
+
     @Flag(help: "Replace OUTDIR if it exists.")
     var force = false
 
@@ -81,6 +87,16 @@ struct SynthCommand: ParsableCommand {
         let (w, h) = try parsedSize()
         let strengths = try FaultStrengths.parse(faults).scaled(by: faultScale)
         return TestBedConfig(seed: seed, frames: frames, width: w, height: h, fps: fps, faults: strengths, skinTransfer: skinTransfer,
-                             identityPhotos: identityPhotos)
+                             identityPhotos: identityPhotos, footprint: try parsedFootprint(), landmarkNoise: landmarkNoise)
+    }
+
+    private func parsedFootprint() throws -> SwapFootprint? {
+        guard let footprint else { return nil }
+        let parts = footprint.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...3).contains(parts.count), parts.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--footprint must look like 1.2 or 1.2,0.05,-0.1, got '\(footprint)'")
+        }
+        let v = parts.map { $0! } + [0, 0]
+        return SwapFootprint(scale: v[0], dx: v[1], dy: v[2])
     }
 }
