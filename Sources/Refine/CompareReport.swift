@@ -40,6 +40,7 @@ public enum CompareReport {
             guard let pair = worst[p.name], let t = p.worstFrame else { continue }
             thumbs.append(.init(caption: "\(p.name): frame \(t - 1)", png: try PNG.encode(pair.previous)))
             thumbs.append(.init(caption: "\(p.name): frame \(t)", png: try PNG.encode(pair.current)))
+            thumbs.append(.init(caption: "\(p.name): warping error \(t - 1)→\(t)", png: try PNG.encode(pair.errorMap)))
         }
         page.thumbnails(thumbs)
         return page

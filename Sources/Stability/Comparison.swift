@@ -30,6 +30,8 @@ public struct ComparisonReport: Codable, Sendable {
 public struct WorstPair: Sendable {
     public var previous: Image8
     public var current: Image8
+    /// The pair's per-pixel warping error as a heat map over the earlier frame (`ErrorHeatMap`).
+    public var errorMap: Image8
 }
 
 public enum Comparison {
@@ -40,6 +42,7 @@ public enum Comparison {
     public static func run(target: String, proxies: [(name: String, path: String)], mask: MaskSource,
                            preset: DISOpticalFlow.Preset = .medium, trim: Bool = false, thumbnailWidth: Int = 160,
                            truth: String? = nil, wholeFrameFlow: Bool = false, frameMaps: [String: FrameMap] = [:],
+                           errorMaps: ((_ pair: Int, _ proxy: Int, _ heatMap: Image8) throws -> Void)? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> (report: ComparisonReport, worst: [String: WorstPair]) {
         guard !proxies.isEmpty else { throw StabilityError(description: "no proxy to compare") }
         let targetReader = try ReadAheadReader(path: target)
@@ -119,11 +122,18 @@ public enum Comparison {
                 for k in proxies.indices {
                     let e = motion.flatMap { scorer.error(motion: $0, previousOutput: previousFrames[k], output: frames[k], mask: m) }
                     errors[k].append(e)
+                    func heatMap() -> Image8 {
+                        let map = motion.map { scorer.errorMap(motion: $0, previousOutput: previousFrames[k], output: frames[k]) }
+                            ?? [Float](repeating: 0, count: info.width * info.height)
+                        return ErrorHeatMap.render(frame: previousFrames[k], error: map, mask: m)
+                    }
+                    if let errorMaps { try errorMaps(index, k, heatMap()) }
                     if let e, e > worstValue[k] {
                         worstValue[k] = e
                         worstIndex[k] = index
                         worst[proxies[k].name] = WorstPair(previous: thumbnail(previousFrames[k], width: thumbnailWidth),
-                                                           current: thumbnail(frames[k], width: thumbnailWidth))
+                                                           current: thumbnail(frames[k], width: thumbnailWidth),
+                                                           errorMap: thumbnail(heatMap(), width: thumbnailWidth))
                     }
                 }
             }

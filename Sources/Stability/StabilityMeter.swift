@@ -49,14 +49,26 @@ public enum StabilityMeter {
     /// frame is paired with the video's frame nearest in time (and a mask-giving proxy likewise);
     /// otherwise they must match.
     public static func measure(video: String, reference: String, mask: MaskSource, preset: DISOpticalFlow.Preset = .medium,
-                               trim: Bool = false, align: Bool = false, wholeFrameFlow: Bool = false,
+                               trim: Bool = false, align: Bool = false, wholeFrameFlow: Bool = false, errorVideo: String? = nil,
                                progress: ((Int, Int) -> Void)? = nil) throws -> StabilityReport {
         var videos = [video]
         if case .fromProxy(let path) = mask { videos.append(path) }
+        // The heat map of pair t−1 → t as frame t−1 of the error video (`ErrorHeatMap`).
+        var writer: VideoWriter?
+        let info = try errorVideo.map { _ in try VideoInfo.probe(path: reference) }
         let (comparison, _) = try Comparison.run(target: reference, proxies: [(name: video, path: video)], mask: mask,
                                                  preset: preset, trim: trim, wholeFrameFlow: wholeFrameFlow,
                                                  frameMaps: align ? try Comparison.frameMaps(target: reference, videos: videos) : [:],
+                                                 errorMaps: errorVideo.map { path in { _, _, heat in
+                                                     if writer == nil {
+                                                         writer = try VideoWriter(path: path, width: heat.width, height: heat.height,
+                                                                                  options: VideoWriterOptions(encoding: .h264(crf: 18, preset: "veryfast"),
+                                                                                                              fps: info!.fps))
+                                                     }
+                                                     try writer!.write(heat)
+                                                 } },
                                                  progress: progress)
+        try writer?.finish()
         let scored = comparison.proxies[0]
         return StabilityReport(video: video, reference: reference, mask: comparison.mask, flow: comparison.flow,
                                frames: scored.frames.enumerated().map { .init(index: $0.offset + 1, error: $0.element) },

@@ -60,6 +60,28 @@ public struct WarpingError: Sendable {
         return weight > 0 ? sum / (3 * weight) : nil
     }
 
+    /// The per-pixel error behind `error`, frame-sized: (1−occ)·|W(O_t) − O_{t−1}|² averaged over
+    /// RGB, 0 outside the flow window (the mask is not applied, so a seam beside it still shows).
+    public func errorMap(motion: Motion, previousOutput: Image8, output: Image8) -> [Float] {
+        let w = output.width, box = motion.window
+        precondition(previousOutput.width == w && w == motion.frameWidth && output.height == motion.frameHeight, "sizes differ")
+        let current = planes(box.crop(output)), previous = planes(box.crop(previousOutput))
+        let warped = motion.forward.warp(current)
+        var map = [Float](repeating: 0, count: w * output.height)
+        for y in 0..<box.height {
+            for x in 0..<box.width {
+                let i = y * box.width + x
+                var d2: Float = 0
+                for c in 0..<3 {
+                    let d = warped[c].data[i] - previous[c].data[i]
+                    d2 += d * d
+                }
+                map[(box.y + y) * w + box.x + x] = (1 - motion.occluded[i]) * d2 / 3
+            }
+        }
+        return map
+    }
+
     private func planes(_ image: Image8) -> [GrayImage] {
         (0..<3).map { c in
             GrayImage(width: image.width, height: image.height,

@@ -41,6 +41,9 @@ struct StabCommand: ParsableCommand {
     @Flag(help: "Compute the flow on the whole frame instead of around the mask (the mask's box + 25 %, at least 32 px: same score within a few %, far faster on large frames).")
     var wholeFrameFlow = false
 
+    @Option(name: .customLong("error-video"), help: ArgumentHelp("Also write the per-pixel warping error of each frame pair as a heat map over the frame (dark red → yellow → white at 25 grey levels RMS; the mask's edge in cyan): a flickering seam shows as a bright crescent.", valueName: "FILE"))
+    var errorVideo: String?
+
     func validate() throws {
         guard mask == nil || maskFrom == nil else { throw ValidationError("give --mask or --mask-from, not both") }
         guard DISOpticalFlow.Preset(rawValue: flow) != nil else { throw ValidationError("--flow must be ultrafast, fast or medium") }
@@ -54,7 +57,7 @@ struct StabCommand: ParsableCommand {
         do {
             report = try StabilityMeter.measure(
                 video: video, reference: reference, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!, trim: trim, align: align, wholeFrameFlow: wholeFrameFlow,
-                progress: format == "text" ? { Progress.line("stab", done: $0, total: $1, since: started) } : nil)
+                errorVideo: errorVideo, progress: format == "text" ? { Progress.line("stab", done: $0, total: $1, since: started) } : nil)
         } catch let error as StabilityError {
             throw BadInput(description: error.description)
         }
