@@ -229,8 +229,10 @@ final class NICeTrainer {
         r.fidelity - 10 * log10(max(1, r.eStab / max(targetEStab, 1e-12)))
     }
 
-    /// Where the loss counts: the face mask dilated by 1/16 of the crop (the swap's edge and a
-    /// margin), 0 elsewhere — the background is the target's and is never pasted.
+    /// Where the loss counts: the paste mask (`PasteMask`: face region and swap footprint, grown)
+    /// grown by a further 1/16 of the crop. Its edge lies outside the footprint, where the proxy is
+    /// the target, so the network learns to agree with both there and the paste's edge shows
+    /// nothing; the rest of the crop is never pasted.
     static func trainingRegion(_ mask: Image8) -> [Float] {
         let n = mask.width, radius = max(1, n / 16)
         let on = mask.pixels.map { Float($0) > 12 ? Float(1) : 0 }
@@ -282,9 +284,10 @@ final class NICeTrainer {
         for t in monitorFrames {
             let target = set.targets[t]!
             let (rgb, _) = render(target)
-            let image = interleave(rgb, size: target.width)
-            outputs[t] = image
             let mask = set.masks[t]!, proxy = set.proxies[t]!
+            // Scored as delivered: pasted onto the proxy through the paste mask.
+            let image = Self.pasted(interleave(rgb, size: target.width), onto: proxy, mask: mask)
+            outputs[t] = image
             for i in 0..<(mask.width * mask.height) {
                 let m = Double(mask.pixels[i]) / 255
                 guard m > 0 else { continue }
@@ -302,6 +305,19 @@ final class NICeTrainer {
         let eStab = meanEStab(set) { outputs[$0]! }
         let mse = weight > 0 ? squared / weight : 0
         return (eStab, mse > 0 ? 10 * log10(1 / mse) : 99, swapped > 0 ? (changed / swapped).squareRoot() : 0)
+    }
+
+    /// `crop` blended onto `base` through `mask` (gray, 0…255), as the write pass pastes it.
+    static func pasted(_ crop: Image8, onto base: Image8, mask: Image8) -> Image8 {
+        var out = base
+        for i in 0..<(mask.width * mask.height) {
+            let m = Float(mask.pixels[i]) / 255
+            for c in 0..<3 {
+                let o = i * 3 + c
+                out.pixels[o] = UInt8((Float(base.pixels[o]) * (1 - m) + Float(crop.pixels[o]) * m).rounded())
+            }
+        }
+        return out
     }
 
     /// Mean e_stab over the monitor pairs of the frames `frame` gives, on the set's flow and masks.

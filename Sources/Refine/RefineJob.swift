@@ -68,9 +68,15 @@ public struct RefineReport: Codable, Sendable {
     public var shapeDistance: Double?
     public var features: String
     public var region: String
-    /// e_stab over the whole clip in the face mask (target's flow), before and after.
+    /// e_stab over the whole clip in the paste mask (the face region and the swap's footprint,
+    /// grown to include its outline; masks/), on the target's flow, before and after (means).
     public var eStabProxy: Double
     public var eStabRefined: Double
+    /// Target, proxy and refined on that flow and mask: means, medians over frame pairs, the share
+    /// of the swap's extra flicker removed, and whether the refined video is less stable.
+    public var flicker: FlickerSummary
+    /// What the summary line warns of (a refined video less stable than the proxy); empty when all is well.
+    public var warnings: [String]
     /// PSNR of the refined video to the proxy inside the face mask (how much of the swap survives), dB.
     public var fidelity: Double
     /// Identity similarity, eye/mouth consistency and jitter (the face models must be installed and
@@ -128,8 +134,9 @@ public enum RefineJob {
             try clip.forEach { t, target, proxy in
                 let mask = try regions.mask(frame: t, target: target, proxy: proxy)
                 let maskImage = Image8(width: target.width, height: target.height, channels: 1, pixels: mask.map { quantize($0) })
-                try crops.append(target: boxes[t].extract(target, size: options.size), proxy: boxes[t].extract(proxy, size: options.size),
-                                 mask: boxes[t].extract(maskImage, size: options.size))
+                let targetCrop = boxes[t].extract(target, size: options.size), proxyCrop = boxes[t].extract(proxy, size: options.size)
+                try crops.append(target: targetCrop, proxy: proxyCrop,
+                                 mask: PasteMask.make(region: boxes[t].extract(maskImage, size: options.size), target: targetCrop, proxy: proxyCrop))
                 progress(String(format: "crops %d/%d", t + 1, clip.frames))
             }
         }
@@ -172,7 +179,7 @@ public enum RefineJob {
         // resolution and encode with the proxy's audio (else the target's).
         let renderer = SegmentRenderer(fitted, options: options)
         let outputs = try timed("write") {
-            try writeVideos(clip, inputs: inputs, options: options, regions: regions, boxes: boxes, crops: crops,
+            try writeVideos(clip, inputs: inputs, options: options, boxes: boxes, crops: crops,
                             renderer: renderer, progress: progress)
         }
         timings["render"] = renderer.seconds
@@ -189,13 +196,13 @@ public enum RefineJob {
         }
         try FailPoint.check("scoring")
 
-        // Scores over the whole clip: both videos on the target's flow and the same masks.
+        // Scores over the whole clip: proxy, refined and the target itself on the target's flow and the paste masks.
         let (comparison, worst) = try timed("scoring") {
-            try Comparison.run(target: inputs.target, proxies: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video)],
+            try Comparison.run(target: inputs.target, proxies: [(inputs.proxyName, inputs.proxy), ("refined", outputs.video),
+                                                                ("target", inputs.target)],
                                mask: .folder(outputs.masks), preset: DISOpticalFlow.Preset(rawValue: options.scoringFlow) ?? .fast,
-                               trim: inputs.align, frameMaps: clip.proxyMap.map { [inputs.proxy: $0] } ?? [:]) { done, total in
-                progress("scoring \(done)/\(total)")
-            }
+                               trim: inputs.align, frameMaps: clip.proxyMap.map { [inputs.proxy: $0] } ?? [:],
+                               progress: { done, total in progress("scoring \(done)/\(total)") })
         }
         // Face measures on every region kind: the analysis's tracked target faces when it tracked
         // them, else FaceComparison tracks the target itself.
@@ -215,13 +222,16 @@ public enum RefineJob {
         } else {
             facesSkipped = "the face models are not installed (tools/setup installs them)"
         }
+        let flicker = FlickerSummary(target: comparison.proxies[2].frames, proxy: comparison.proxies[0].frames,
+                                     refined: comparison.proxies[1].frames)
         let report = RefineReport(
             target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, audio: outputs.audio, alignment: clip.alignmentSummary, frames: clip.frames,
             size: "\(clip.target.width)x\(clip.target.height)",
             prior: prior.description, priorFitError: prior.fitError, shapeDistance: prior.shapeDistance,
             features: identity.map { "\(options.features == .vgg19 ? "VGG19" : "dlib identity ResNet") stages \($0.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" } ?? "pixel L1",
             region: regions.description,
-            eStabProxy: comparison.proxies[0].mean, eStabRefined: comparison.proxies[1].mean, fidelity: outputs.fidelity,
+            eStabProxy: comparison.proxies[0].mean, eStabRefined: comparison.proxies[1].mean,
+            flicker: flicker, warnings: flicker.warning.map { [$0] } ?? [], fidelity: outputs.fidelity,
             faces: faces, facesSkipped: facesSkipped, segments: segmentReports, cuts: cuts, timings: timings, options: options)
         try writeReports(report, comparison: comparison, worst: worst, faces: faces, output: inputs.output)
         complete = true
@@ -344,7 +354,7 @@ public enum RefineJob {
         let audio: String
     }
 
-    static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, regions: FaceRegions, boxes: [CropBox],
+    static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, boxes: [CropBox],
                             crops: CropStore, renderer: SegmentRenderer, progress: (String) -> Void) throws -> Written {
         let out = inputs.output, n = options.size
         // The proxy's sound, else the target's (swappers often drop it; it is the same clip).
@@ -373,9 +383,10 @@ public enum RefineJob {
         var committed: [String] = []
         do {
             try clip.forEach { t, target, proxy in
-                let mask = try regions.mask(frame: t, target: target, proxy: proxy)
-                var frame = target
                 let crop = try crops.frame(t)
+                let mask = PasteMask.frameMask(crop.mask, box: boxes[t], width: target.width, height: target.height)
+                // Onto the proxy: outside the paste mask the delivered video is the swap itself.
+                var frame = proxy
                 let (refined, sigma) = try renderer.render(t, target: crop.target)
                 boxes[t].paste(refined, size: n, into: &frame, mask: mask)
                 try writer.write(frame, at: clip.variableRate ? clip.targetTimes[t] : nil)
@@ -434,6 +445,12 @@ public enum RefineJob {
         try AtomicOutput.write(try encoder.encode(report), to: output + "/report.json")
         try AtomicOutput.write(try encoder.encode(report.options), to: output + "/config.json")
         var page = try CompareReport.page(comparison, worst: worst, faces: faces, title: "nicer refine: \(report.proxyName) → refined")
+        for warning in report.warnings { page.paragraph("Warning: " + warning + ".") }
+        let f = report.flicker
+        page.paragraph(String(format: "e_stab in the paste mask, median over %d frame pairs (mean): target %.3g (%.3g), %@ %.3g (%.3g), refined %.3g (%.3g)",
+                              f.pairs, f.target.median, f.target.mean, report.proxyName, f.proxy.median, f.proxy.mean, f.refined.median, f.refined.mean)
+                       + (f.extraFlickerRemoved.map { String(format: "; %.0f %% of the swap's extra flicker removed", 100 * $0) } ?? "")
+                       + String(format: "; %.1f %% of pairs flicker more than 1.5× both swap and target.", 100 * f.pairsWorseThanBoth))
         page.heading("Training")
         for (k, s) in report.segments.enumerated() {
             page.paragraph("Segment \(k + 1), frames \(s.frames[0])…\(s.frames[1]): best epoch \(s.bestEpoch.map(String.init) ?? "–"), stopped: \(s.stopReason ?? "–"). Monitor crops: proxy e_stab \(String(format: "%.4g", s.proxyEStabCrops)), target e_stab \(String(format: "%.4g", s.targetEStabCrops)).")

@@ -1,0 +1,71 @@
+import Faces
+import Tensor
+
+/// Where the refined crop replaces the proxy, in crop coordinates (n×n gray): the face region
+/// united with the swap's own footprint (where the proxy differs from the target), grown by a
+/// margin, feathered, and faded out towards the crop's border.
+///
+/// Why: a real swapper blends over a mask of its own, larger than and offset from the landmark
+/// hull. A paste feathered at the hull handed over from the refined face (which follows the
+/// swap) to the target (another face) inside the swap, along a seam that moved with the
+/// landmarks: on real DeepFaceLive pairs the refined video flickered up to 7.6× more than the
+/// swap. Here the hand-over lies outside the footprint, where refined, proxy and target agree
+/// (the network is fitted over this mask grown further, `NICeTrainer.trainingRegion`, and the base
+/// frame is the proxy), so wherever the mask's edge moves it shows nothing.
+enum PasteMask {
+    /// Grey levels by which the proxy must differ from the target (in some channel) to count as
+    /// swapped: above x264's noise at the CRFs swappers use, below a skin-tone change.
+    static let threshold = 12
+
+    /// The mask of one frame from its crops: `region` (the face region, gray), target and proxy (RGB), all n×n.
+    static func make(region: Image8, target: Image8, proxy: Image8) -> Image8 {
+        let n = region.width, plane = n * n
+        precondition(region.height == n && target.width == n && proxy.width == n, "crops of one size")
+        var on = [Float](repeating: 0, count: plane)
+        for i in 0..<plane {
+            var d = 0
+            for c in 0..<3 { d = max(d, abs(Int(target.pixels[i * 3 + c]) - Int(proxy.pixels[i * 3 + c]))) }
+            on[i] = d > threshold ? 1 : 0
+        }
+        // Closing by majority: fills the footprint's holes (where the swap happens to match the
+        // target) and drops isolated pixels of coding noise.
+        on = FaceMask.boxBlur(on, radius: max(1, n / 32), width: n, height: n).map { $0 > 0.2 ? 1 : 0 }
+        for i in 0..<plane where region.pixels[i * region.channels] > 127 { on[i] = 1 }
+        // Grown by n/12, feathered over ±n/16 (two box blurs of n/32): the whole footprint stays at 1.
+        let grown = FaceMask.boxBlur(on, radius: max(1, n / 12), width: n, height: n).map { $0 > 0.001 ? Float(1) : 0 }
+        let feather = max(1, n / 32)
+        let soft = FaceMask.boxBlur(FaceMask.boxBlur(grown, radius: feather, width: n, height: n), radius: feather, width: n, height: n)
+        var out = Image8(width: n, height: n, channels: 1)
+        let ramp = Float(max(1, n / 16))
+        for v in 0..<n {
+            for u in 0..<n {
+                let edge = Float(min(min(u, n - 1 - u), min(v, n - 1 - v))) + 0.5
+                out.pixels[v * n + u] = quantize(soft[v * n + u] * min(1, edge / ramp))
+            }
+        }
+        return out
+    }
+
+    /// The crop-space mask resampled onto the frame (0 outside the crop), as `CropBox.paste` samples the crop.
+    static func frameMask(_ mask: Image8, box: CropBox, width: Int, height: Int) -> [Float] {
+        let n = mask.width
+        var out = [Float](repeating: 0, count: width * height)
+        let scale = Double(n) / box.side
+        let left = max(0, Int((box.x - box.side / 2).rounded(.down))), right = min(width - 1, Int((box.x + box.side / 2).rounded(.up)))
+        let top = max(0, Int((box.y - box.side / 2).rounded(.down))), bottom = min(height - 1, Int((box.y + box.side / 2).rounded(.up)))
+        guard left <= right, top <= bottom else { return out }
+        for fy in top...bottom {
+            for fx in left...right {
+                // Outside the crop (not clamped to its edge, which is 0 anyway).
+                let u = (Double(fx) + 0.5 - (box.x - box.side / 2)) * scale - 0.5
+                let v = (Double(fy) + 0.5 - (box.y - box.side / 2)) * scale - 0.5
+                guard u >= 0, v >= 0, u <= Double(n - 1), v <= Double(n - 1) else { continue }
+                let u0 = Int(u), v0 = Int(v), u1 = min(u0 + 1, n - 1), v1 = min(v0 + 1, n - 1)
+                let au = Float(u - Double(u0)), av = Float(v - Double(v0))
+                func p(_ x: Int, _ y: Int) -> Float { Float(mask.pixels[y * n + x]) / 255 }
+                out[fy * width + fx] = (1 - av) * ((1 - au) * p(u0, v0) + au * p(u1, v0)) + av * ((1 - au) * p(u0, v1) + au * p(u1, v1))
+            }
+        }
+        return out
+    }
+}
