@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""dlib identity distances between a refined video, its swap and the original, for tools/bench/real.sh.
+
+    pip install dlib-bin opencv-python-headless; tools/setup   (the face-recognition-models files)
+    python3 tools/bench/identity.py TARGET SWAP REFINED [FRAMES]
+
+On FRAMES frames spread over the clip (default 10): the largest face dlib's HOG detector finds in
+the target's frame, 5 landmarks on each video's own frame inside that box, the 128-d descriptor of
+each (compute_face_descriptor), and the Euclidean distances refined~swap, refined~target and
+swap~target averaged over the frames (dlib's same-person threshold is 0.6). Prints the three.
+"""
+import glob, os, sys
+import cv2
+import dlib
+import numpy as np
+
+
+def model(name):
+    """A face-recognition-models file where tools/setup or pip put it."""
+    data = os.environ.get("XDG_DATA_HOME", os.path.expanduser("~/.local/share"))
+    found = glob.glob(os.path.join(data, "nicer/face_recognition_models/models", name))
+    found += glob.glob(os.path.join(sys.prefix, "lib/python3*/site-packages/face_recognition_models/models", name))
+    if not found:
+        sys.exit("%s not found: run tools/setup (or pip install face-recognition-models)" % name)
+    return found[0]
+
+
+def frames(path):
+    cap = cv2.VideoCapture(path)
+    out = []
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            return out
+        out.append(np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+
+
+def main(target, swap, refined, count=10):
+    detector = dlib.get_frontal_face_detector()
+    shape5 = dlib.shape_predictor(model("shape_predictor_5_face_landmarks.dat"))
+    net = dlib.face_recognition_model_v1(model("dlib_face_recognition_resnet_model_v1.dat"))
+    videos = [frames(p) for p in (target, swap, refined)]
+    n = min(len(v) for v in videos)
+    distances = []
+    for t in np.linspace(0, n - 1, min(count, n)).astype(int):
+        boxes = detector(videos[0][t], 1)
+        if not boxes:
+            continue
+        box = max(boxes, key=lambda b: b.width() * b.height())
+        d = [np.array(net.compute_face_descriptor(v[t], shape5(v[t], box))) for v in videos]
+        distances.append((np.linalg.norm(d[2] - d[1]), np.linalg.norm(d[2] - d[0]), np.linalg.norm(d[1] - d[0])))
+    if not distances:
+        sys.exit("no face found in the target's frames")
+    print(" ".join("%.3f" % x for x in np.mean(distances, axis=0)))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4], *(int(a) for a in sys.argv[4:5]))
