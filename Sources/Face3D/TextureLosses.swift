@@ -19,7 +19,7 @@ import Foundation
 /// (brows, lips, eye shapes), and matching those pulls the output back toward the target crop,
 /// undoing the swap — per texel, and through a 13-texel box once in twelve skin-transfer fits on
 /// the test bed; by the mean tone none of those twelve, but one of three clips whose swap changes
-/// the skin tone still went back to the target (README, "3D face prior" benchmarks). α is linear
+/// the skin tone still went back to the target (docs/reference.md and docs/benchmarks.md, "3D face prior" benchmarks). α is linear
 /// in I, so its gradient is exact through Sᵀ and one more solve with the same symmetric matrix;
 /// δ is exact through the log's derivative. δ_ref is the mean δ over reference images (the
 /// identity photos, else the proxy frames): the detail that stays put. The shape term linearises

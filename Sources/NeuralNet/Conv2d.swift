@@ -48,7 +48,7 @@ public final class Conv2d: Layer {
     public var tileColumns = 16384
     /// About 2^20 column values (4 MB) per block: the column buffer stays small (not K × the whole
     /// image) and warm in cache for the GEMM; 15 % faster than 2^22 on a Cooperlake VM and 5 % on
-    /// an EPYC one (README, "bench train"); 2^19 was no better.
+    /// an EPYC one (docs/reference.md, "bench train"); 2^19 was no better.
     static let tileFloats = 1 << 20
     /// Pixels each worker must get before the workers take whole blocks each; below, blocks go one
     /// after another and each GEMM is split by rows of its output. 64: at 1024 the 32² and 16²
@@ -210,7 +210,7 @@ public final class Conv2d: Layer {
     /// dX = dY ⊛ W' for stride 1: W'[ci, co, ky, kx] = W[co, ci, k−1−ky, k−1−kx] with padding
     /// k − 1 − p (the "full" correlation), as im2col of dY + one GEMM per block of input rows.
     /// The same arithmetic as Wᵀ·dY + col2im, but its GEMM has K = Cout·k² instead of Cout and
-    /// nothing is scattered back (col2im's k² strided adds per value): conv backward −5 % (README).
+    /// nothing is scattered back (col2im's k² strided adds per value): conv backward −5 % (docs/reference.md, "bench train").
     /// `flippedWeights` must hold W' (`flipWeights`, once per backward).
     private func inputGradientByConvolution(_ dy: Tensor, into dx: Tensor) {
         let rows = outChannels * kernel * kernel

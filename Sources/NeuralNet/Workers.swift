@@ -5,7 +5,7 @@ import Tensor
 /// that runs it (OpenBLAS held to one thread meanwhile). Why not OpenBLAS's own threads: between
 /// its GEMMs they spin on sched_yield for a while, taking a core from the im2col copies in between;
 /// and a core that copies its own block and multiplies it at once finds the block in its own
-/// cache (README, "bench train").
+/// cache (docs/reference.md, "bench train").
 public enum Workers {
     /// As many as OpenBLAS would use: every core, or OPENBLAS_NUM_THREADS (OMP_NUM_THREADS) when
     /// set, so a batch of runs side by side can hold each to one. Read at first use, which comes

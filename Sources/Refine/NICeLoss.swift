@@ -107,7 +107,7 @@ public final class NICeLoss {
     /// terms are scaled by it, held constant within the step, so they keep the balance with the
     /// data terms that they have under L1. Unscaled, σ itself tips that balance: where the output
     /// strays from the proxy, s grows, e^(−s) shrinks the data term there, and the prior's pull
-    /// meets less resistance — a loop by which 256² fits collapsed onto the target crop (README,
+    /// meets less resistance — a loop by which 256² fits collapsed onto the target crop (docs/benchmarks.md,
     /// "3D face prior" benchmarks; with the balance, one skin-transfer fit in twelve still
     /// collapsed while the albedo was compared through a 13-texel box, none by its mean tone; a
     /// clip whose swap changes the skin tone collapses with or without σ).

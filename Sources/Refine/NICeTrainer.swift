@@ -219,7 +219,7 @@ final class NICeTrainer {
         if let previous, previous != checkpoint { try? FileManager.default.removeItem(atPath: work + "/" + previous) }
     }
 
-    /// The automatic stop's score (README, "Automatic stop"): fidelity to the proxy in dB minus the
+    /// The automatic stop's score (docs/reference.md, "Automatic stop"): fidelity to the proxy in dB minus the
     /// flicker in excess of the target's own, also in dB:
     ///     score = PSNR(output, proxy) − 10·log10(max(1, e_stab(output) / e_stab(target)))
     /// on the monitor pairs. Early epochs gain fidelity fast at no stability cost; once the fit
@@ -285,8 +285,8 @@ final class NICeTrainer {
             let target = set.targets[t]!
             let (rgb, _) = render(target)
             let mask = set.masks[t]!, proxy = set.proxies[t]!
-            // Scored as delivered: pasted onto the proxy through the paste mask.
-            let image = Self.pasted(interleave(rgb, size: target.width), onto: proxy, mask: mask)
+            // Scored as delivered: pasted onto the target through the paste mask.
+            let image = Self.pasted(interleave(rgb, size: target.width), onto: target, mask: mask)
             outputs[t] = image
             for i in 0..<(mask.width * mask.height) {
                 let m = Double(mask.pixels[i]) / 255

@@ -1,7 +1,7 @@
 import Faces
-import Tensor
+public import Tensor
 
-/// Where the refined crop replaces the proxy, in crop coordinates (n×n gray): the face region
+/// Where the refined crop replaces the target, in crop coordinates (n×n gray): the face region
 /// united with the swap's own footprint (where the proxy differs from the target), grown by a
 /// margin, feathered, and faded out towards the crop's border.
 ///
@@ -10,15 +10,15 @@ import Tensor
 /// swap) to the target (another face) inside the swap, along a seam that moved with the
 /// landmarks: on real DeepFaceLive pairs the refined video flickered up to 7.6× more than the
 /// swap. Here the hand-over lies outside the footprint, where refined, proxy and target agree
-/// (the network is fitted over this mask grown further, `NICeTrainer.trainingRegion`, and the base
-/// frame is the proxy), so wherever the mask's edge moves it shows nothing.
-enum PasteMask {
+/// (the network is fitted over this mask grown further, `NICeTrainer.trainingRegion`), so wherever
+/// the mask's edge moves it shows nothing.
+public enum PasteMask {
     /// Grey levels by which the proxy must differ from the target (in some channel) to count as
     /// swapped: above x264's noise at the CRFs swappers use, below a skin-tone change.
-    static let threshold = 12
+    public static let threshold = 12
 
     /// The mask of one frame from its crops: `region` (the face region, gray), target and proxy (RGB), all n×n.
-    static func make(region: Image8, target: Image8, proxy: Image8) -> Image8 {
+    public static func make(region: Image8, target: Image8, proxy: Image8) -> Image8 {
         let n = region.width, plane = n * n
         precondition(region.height == n && target.width == n && proxy.width == n, "crops of one size")
         var on = [Float](repeating: 0, count: plane)
@@ -47,7 +47,7 @@ enum PasteMask {
     }
 
     /// The crop-space mask resampled onto the frame (0 outside the crop), as `CropBox.paste` samples the crop.
-    static func frameMask(_ mask: Image8, box: CropBox, width: Int, height: Int) -> [Float] {
+    public static func frameMask(_ mask: Image8, box: CropBox, width: Int, height: Int) -> [Float] {
         let n = mask.width
         var out = [Float](repeating: 0, count: width * height)
         let scale = Double(n) / box.side

@@ -5,7 +5,7 @@
 /// fit can fall into it and undo the swap. It shows in the curve's `correction` (RMS of the fit's
 /// change to the target over the swap's): on the test bed's standard seed 3 it read 0.57–0.70
 /// over the last half-resolution epochs and 0.09–0.27 through the full-resolution ones, while a
-/// sound fit (skin-transfer seed 2) went from 0.53–0.55 to 0.41–0.57 (README, "3D face prior"
+/// sound fit (skin-transfer seed 2) went from 0.53–0.55 to 0.41–0.57 (docs/reference.md and docs/benchmarks.md, "3D face prior"
 /// benchmarks). Sound fits dip too in the first full-resolution epochs, while σ's range opens
 /// (standard seeds 1 and 6: 0.16 and 0.28, then back above 0.5), so the guard judges the epoch
 /// the fit would deliver, its best, once the fit stops: when that epoch's correction is below a

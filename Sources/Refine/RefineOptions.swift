@@ -39,7 +39,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Training crop side in pixels (64…1024, a multiple of 2^(levels−1)).
     public var size = 256
     /// Crop margin around the face region, fraction of its size on each side (0…1). 0.15: at 0.3
-    /// the face filled too little of the crop (README, "Refine benchmarks"); the feather needs 0.08.
+    /// the face filled too little of the crop (docs/benchmarks.md, "Refine benchmarks"); the feather needs 0.08.
     public var margin = 0.15
     /// Temporal smoothing of the crop boxes, Gaussian σ in frames (0…20).
     public var boxSmoothing = 3.0
@@ -63,7 +63,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var uncertaintyWarmup = 1.0
     /// Epochs over which σ's range opens after it switches on (0…10; 0 = at once). 2: opened at
     /// once, the gradients' scale jumps while Adam's moments lag, and the first full-resolution
-    /// epochs collapse (README, "Refine benchmarks": up to 10 dB lost on a real pair).
+    /// epochs collapse (docs/benchmarks.md, "Refine benchmarks": up to 10 dB lost on a real pair).
     public var uncertaintyRamp = 2.0
     public var learningRate: Float = 2e-4
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
@@ -111,7 +111,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// trained again without the prior (`PriorGuard`).
     public var priorGuard = 0.5
     /// Weight of the photometric shape loss (0…100; 0 turns it off). Off by default: on the test
-    /// bed it cost up to 6 dB against the truth (README, "Refine benchmarks").
+    /// bed it cost up to 6 dB against the truth (docs/benchmarks.md, "Refine benchmarks").
     public var shapeWeight = 0.0
     /// Side of the prior's UV map in texels (16…256; FLAME's own UV layout spreads the face thinner: ~96).
     public var textureSize = 48

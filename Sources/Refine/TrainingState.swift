@@ -13,7 +13,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var fidelity: Double
     /// Size of the fit's change to the target, RMS(output − target) / RMS(proxy − target) over the
     /// monitor frames' face mask: near 0 when the fit has gone back to the target crop (the
-    /// residual mapping's zero correction; README, "3D face prior" benchmarks). nil in old states.
+    /// residual mapping's zero correction; docs/benchmarks.md, "3D face prior" benchmarks). nil in old states.
     public var correction: Double?
     /// The automatic stop's score (higher is better; see `NICeTrainer.score`).
     public var score: Double

@@ -4,8 +4,9 @@ public import Tensor
 /// (dark red → yellow → white) on top, the mask's edge in cyan. How the outline seam of real
 /// swaps was found: a flickering edge shows as a bright crescent.
 public enum ErrorHeatMap {
-    /// RMS RGB error (in [0, 1] units) drawn at full heat: 0.1, about 25 grey levels.
-    public static let fullScale: Float = 0.1
+    /// RMS RGB error (in [0, 1] units) drawn at full heat: 0.04, about 10 grey levels (a real
+    /// swap's outline seam is a few grey levels; at 25 it barely showed).
+    public static let fullScale: Float = 0.04
 
     /// `frame` (RGB) with `error` (frame-sized, squared RGB error as `WarpingError.errorMap`) and
     /// the 0.5 contour of `mask` (optional) drawn over it.

@@ -22,7 +22,7 @@ struct Fit3DCommand: ParsableCommand {
     @Option(help: "68-point landmarks per frame instead of the tracker: nicer synth's landmarks.json or nicer faces' faces.json.")
     var landmarks: String?
 
-    @Option(help: "FLAME's generic_model.pkl (user-supplied; see README). Default: NICER_FLAME.")
+    @Option(help: "FLAME's generic_model.pkl (user-supplied; see docs/assets.md). Default: NICER_FLAME.")
     var flame: String?
 
     @Option(name: .customLong("flame-embedding"), help: "FLAME's 68-landmark embedding pickle. Default: NICER_FLAME_EMBEDDING.")

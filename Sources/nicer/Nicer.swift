@@ -7,7 +7,7 @@ import Refine
 import Media
 import Synth
 
-/// Process exit statuses, documented in `nicer --help` and the README.
+/// Process exit statuses, documented in `nicer --help`, the README and docs/reference.md.
 enum ExitStatus: Int32 {
     case ok = 0
     /// The work itself failed (output not writable, encoder error, …).

@@ -110,7 +110,7 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "3D face prior: auto (FLAME when --flame or NICER_FLAME is given, else the built-in landmark prior), flame, landmarks, none.")
     var prior = "auto"
 
-    @Option(help: "FLAME's generic_model.pkl (user-supplied; see README). Default: NICER_FLAME.")
+    @Option(help: "FLAME's generic_model.pkl (user-supplied; see docs/assets.md). Default: NICER_FLAME.")
     var flame: String?
 
     @Option(name: .customLong("flame-embedding"), help: "FLAME's 68-landmark embedding pickle. Default: NICER_FLAME_EMBEDDING.")

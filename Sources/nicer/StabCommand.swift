@@ -41,7 +41,7 @@ struct StabCommand: ParsableCommand {
     @Flag(help: "Compute the flow on the whole frame instead of around the mask (the mask's box + 25 %, at least 32 px: same score within a few %, far faster on large frames).")
     var wholeFrameFlow = false
 
-    @Option(name: .customLong("error-video"), help: ArgumentHelp("Also write the per-pixel warping error of each frame pair as a heat map over the frame (dark red → yellow → white at 25 grey levels RMS; the mask's edge in cyan): a flickering seam shows as a bright crescent.", valueName: "FILE"))
+    @Option(name: .customLong("error-video"), help: ArgumentHelp("Also write the per-pixel warping error of each frame pair as a heat map over the frame (dark red → yellow → white at 10 grey levels RMS; the mask's edge in cyan): a flickering seam shows as a bright crescent.", valueName: "FILE"))
     var errorVideo: String?
 
     func validate() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Refine
 import XCTest
 
-/// The collapse guard's rule on measured curves (README, "3D face prior" benchmarks: 256² fits
+/// The collapse guard's rule on measured curves (docs/reference.md and docs/benchmarks.md, "3D face prior" benchmarks: 256² fits
 /// with the landmark prior and `--prior-guard 0`, 18 half-resolution epochs): standard seed 3,
 /// which went back to the target crop at the switch to full resolution; skin-transfer seed 2,
 /// which did not; standard seeds 1 and 6, which dipped while σ's range opened and recovered.

@@ -10,7 +10,8 @@
 # `nicer compare --mask-from swap` (the swap's footprint: where it differs from the original by
 # more than 12 grey levels, dilated by 4 px and united over t−1…t+1, so its outline is in) on
 # DIS-medium flow of the original, for target, swap and refined together. Printed: e_stab mean and
-# median over frame pairs of each, the share of the swap's extra flicker removed (medians), the
+# median over frame pairs of each, the share of the swap's extra flicker removed (medians; '-' where
+# the swap's median is under 1.1× the target's, as steady as the original), the
 # share of pairs where refined > 1.5× both swap and target, the dlib identity distances
 # refined~swap, refined~target and swap~target (tools/bench/identity.py; skipped without dlib-bin),
 # and refine's seconds. NICER_BIN picks the binary (default .build/release/nicer); PAIRS="a b"
@@ -49,11 +50,12 @@ by = {p["name"]: p["frames"] for p in c["proxies"]}
 pairs = [(t, s, r) for t, s, r in zip(by["target"], by["swap"], by["refined"]) if None not in (t, s, r)]
 t, s, r = ([p[i] for p in pairs] for i in range(3))
 med = statistics.median
-removed = (med(s) - med(r)) / (med(s) - med(t)) if med(s) > med(t) else float("nan")
+# Only where the swap flickers (median >= 1.1x the target's): below that the share is noise over noise.
+removed = "%.0f%%" % (100 * (med(s) - med(r)) / (med(s) - med(t))) if med(s) >= 1.1 * med(t) else "-"
 worse = sum(1 for a, b, x in pairs if x > 1.5 * max(a, b)) / len(pairs)
 ids = sys.argv[4:7]
-print("%-22s %9.3g %9.3g %9.3g %9.3g %9.3g %9.3g %7.0f%% %6.1f%% %6s %6s %6s %5s" % (
-    sys.argv[2], sum(t) / len(t), med(t), sum(s) / len(s), med(s), sum(r) / len(r), med(r), 100 * removed, 100 * worse,
+print("%-22s %9.3g %9.3g %9.3g %9.3g %9.3g %9.3g %8s %6.1f%% %6s %6s %6s %5s" % (
+    sys.argv[2], sum(t) / len(t), med(t), sum(s) / len(s), med(s), sum(r) / len(r), med(r), removed, 100 * worse,
     ids[0], ids[1], ids[2], sys.argv[3]))
 PY
 done

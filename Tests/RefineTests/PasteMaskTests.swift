@@ -1,0 +1,48 @@
+import Refine
+import Tensor
+import XCTest
+
+/// The paste mask covers the swap's footprint wherever it reaches past the face region, with a
+/// margin, and nothing else: no coding speck, nothing at the crop's border.
+final class PasteMaskTests: XCTestCase {
+    func testCoversTheFootprintPastTheRegionWithAMarginAndDropsSpecks() {
+        let n = 128
+        func disk(_ cx: Double, _ cy: Double, _ r: Double) -> (Int, Int) -> Bool {
+            { x, y in (Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy) <= r * r }
+        }
+        let face = disk(64, 64, 30), footprint = disk(64, 56, 42)
+        var region = Image8(width: n, height: n, channels: 1), target = Image8(width: n, height: n, channels: 3)
+        for i in 0..<(n * n * 3) { target.pixels[i] = UInt8(60 + (i / 3) % 7 * 10) }
+        var proxy = target
+        for y in 0..<n {
+            for x in 0..<n {
+                if face(x, y) { region.pixels[y * n + x] = 255 }
+                if footprint(x, y) { for c in 0..<3 { proxy.pixels[(y * n + x) * 3 + c] &+= 40 } }
+            }
+        }
+        // A coding speck of 2×2 pixels far from the face.
+        for (x, y) in [(120, 120), (121, 120), (120, 121), (121, 121)] { proxy.pixels[(y * n + x) * 3] &+= 30 }
+        let mask = PasteMask.make(region: region, target: target, proxy: proxy)
+        var uncovered = 0
+        for y in 0..<n { for x in 0..<n where footprint(x, y) && mask.pixels[y * n + x] < 255 { uncovered += 1 } }
+        XCTAssertEqual(uncovered, 0, "every footprint pixel is pasted in full")
+        // The margin past the footprint's top edge (y = 14): fully on 2 px past it, still on 8 px past.
+        XCTAssertGreaterThanOrEqual(mask.pixels[12 * n + 64], 254)
+        XCTAssertGreaterThan(mask.pixels[6 * n + 64], 0)
+        XCTAssertEqual(mask.pixels[(122 - 1) * n + 120], 0, "a speck of coding noise is not pasted")
+        for k in 0..<n { XCTAssertLessThan(mask.pixels[k], 40, "faded out at the crop's border") }
+        // No footprint at all (the proxy is the target): the region alone, grown.
+        let alone = PasteMask.make(region: region, target: target, proxy: target)
+        XCTAssertEqual(alone.pixels[64 * n + 64], 255)
+        XCTAssertEqual(alone.pixels[6 * n + 64], 0, "the region reaches y = 34; grown, not to y = 6")
+    }
+
+    func testTheFrameMaskIsTheCropMaskWhereTheCropLies() {
+        var mask = Image8(width: 64, height: 64, channels: 1)
+        for i in mask.pixels.indices { mask.pixels[i] = 200 }
+        let frame = PasteMask.frameMask(mask, box: CropBox(x: 50, y: 40, side: 32), width: 100, height: 80)
+        XCTAssertEqual(frame[40 * 100 + 50], 200 / 255, accuracy: 1e-6)
+        XCTAssertEqual(frame[40 * 100 + 80], 0, "outside the crop")
+        XCTAssertEqual(frame[5 * 100 + 50], 0, "outside the crop")
+    }
+}
