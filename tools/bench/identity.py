@@ -25,24 +25,31 @@ def model(name):
     return found[0]
 
 
-def frames(path):
-    cap = cv2.VideoCapture(path)
-    out = []
-    while True:
-        ok, bgr = cap.read()
-        if not ok:
-            return out
-        out.append(np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+def picked(path, indices):
+    """The frames at `indices` (sorted) of a video as RGB, read in one pass, keeping only those."""
+    cap, wanted, out, t = cv2.VideoCapture(path), set(indices), {}, 0
+    while len(out) < len(wanted) and cap.grab():
+        if t in wanted:
+            out[t] = np.ascontiguousarray(cv2.cvtColor(cap.retrieve()[1], cv2.COLOR_BGR2RGB))
+        t += 1
+    return out
+
+
+def frame_count(path):
+    return int(cv2.VideoCapture(path).get(cv2.CAP_PROP_FRAME_COUNT))
 
 
 def main(target, swap, refined, count=10):
     detector = dlib.get_frontal_face_detector()
     shape5 = dlib.shape_predictor(model("shape_predictor_5_face_landmarks.dat"))
     net = dlib.face_recognition_model_v1(model("dlib_face_recognition_resnet_model_v1.dat"))
-    videos = [frames(p) for p in (target, swap, refined)]
-    n = min(len(v) for v in videos)
+    n = min(frame_count(p) for p in (target, swap, refined))
+    indices = sorted(set(np.linspace(0, n - 1, min(count, n)).astype(int).tolist()))
+    videos = [picked(p, indices) for p in (target, swap, refined)]
     distances = []
-    for t in np.linspace(0, n - 1, min(count, n)).astype(int):
+    for t in indices:
+        if any(t not in v for v in videos):
+            continue
         boxes = detector(videos[0][t], 1)
         if not boxes:
             continue
