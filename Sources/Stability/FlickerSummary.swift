@@ -11,7 +11,8 @@ public struct FlickerSummary: Codable, Equatable, Sendable {
     public var proxy: Figures
     public var refined: Figures
     /// Share of the swap's flicker above the target's that refining removed, on medians:
-    /// (proxy − refined) / (proxy − target); nil when the swap is no less stable than the target.
+    /// (proxy − refined) / (proxy − target); nil where the swap is about as stable as the target
+    /// (median under 1.1× the target's), where the share would be noise over noise.
     public var extraFlickerRemoved: Double?
     /// Share of frame pairs where the refined video flickers more than 1.5× both swap and target.
     public var pairsWorseThanBoth: Double
@@ -36,7 +37,8 @@ public struct FlickerSummary: Codable, Equatable, Sendable {
         self.refined = figures(scored.map(\.2))
         pairs = scored.count
         let extra = self.proxy.median - self.target.median
-        extraFlickerRemoved = extra > 0 ? (self.proxy.median - self.refined.median) / extra : nil
+        extraFlickerRemoved = self.proxy.median >= 1.1 * self.target.median && extra > 0
+            ? (self.proxy.median - self.refined.median) / extra : nil
         pairsWorseThanBoth = scored.isEmpty ? 0
             : Double(scored.filter { $0.2 > 1.5 * max($0.0, $0.1) }.count) / Double(scored.count)
         lessStableThanProxy = self.refined.median > self.proxy.median || self.refined.mean > self.proxy.mean

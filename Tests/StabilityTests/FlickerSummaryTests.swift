@@ -20,6 +20,8 @@ final class FlickerSummaryTests: XCTestCase {
         XCTAssertTrue(s.lessStableThanProxy, "by its mean, though its median equals the proxy's")
         XCTAssertEqual(s.pairsWorseThanBoth, 1.0 / 3, accuracy: 1e-12)
         XCTAssertNil(s.extraFlickerRemoved, "the swap flickers no more than the target")
+        let close = FlickerSummary(target: [1, 1, 1], proxy: [1.05, 1.05, 1.05], refined: [1, 1, 1])
+        XCTAssertNil(close.extraFlickerRemoved, "a swap under 1.1× the target's median: no share")
         XCTAssertTrue(s.warning!.contains("LESS stable"))
     }
 }
