@@ -122,10 +122,14 @@ public enum Comparison {
                 for k in proxies.indices {
                     let e = motion.flatMap { scorer.error(motion: $0, previousOutput: previousFrames[k], output: frames[k], mask: m) }
                     errors[k].append(e)
+                    // Drawn at most once a pair: for the error video and a new worst pair alike.
+                    var drawn: Image8?
                     func heatMap() -> Image8 {
+                        if let drawn { return drawn }
                         let map = motion.map { scorer.errorMap(motion: $0, previousOutput: previousFrames[k], output: frames[k]) }
                             ?? [Float](repeating: 0, count: info.width * info.height)
-                        return ErrorHeatMap.render(frame: previousFrames[k], error: map, mask: m)
+                        drawn = ErrorHeatMap.render(frame: previousFrames[k], error: map, mask: m)
+                        return drawn!
                     }
                     if let errorMaps { try errorMaps(index, k, heatMap()) }
                     if let e, e > worstValue[k] {

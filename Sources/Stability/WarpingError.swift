@@ -39,21 +39,14 @@ public struct WarpingError: Sendable {
 
     public func error(motion: Motion, previousOutput: Image8, output: Image8, mask: [Float]?) -> Double? {
         let w = output.width, box = motion.window
-        precondition(previousOutput.width == w && w == motion.frameWidth && output.height == motion.frameHeight, "sizes differ")
-        let current = planes(box.crop(output)), previous = planes(box.crop(previousOutput))
-        let warped = motion.forward.warp(current)
+        let d2 = squaredDifferences(motion: motion, previousOutput: previousOutput, output: output)
         var sum = 0.0, weight = 0.0
         for y in 0..<box.height {
             for x in 0..<box.width {
                 let i = y * box.width + x
                 let m = Double(mask?[(box.y + y) * w + box.x + x] ?? 1) * Double(1 - motion.occluded[i])
                 guard m > 0 else { continue }
-                var d2 = 0.0
-                for c in 0..<3 {
-                    let d = Double(warped[c].data[i] - previous[c].data[i])
-                    d2 += d * d
-                }
-                sum += m * d2
+                sum += m * d2[i]
                 weight += m
             }
         }
@@ -64,22 +57,32 @@ public struct WarpingError: Sendable {
     /// RGB, 0 outside the flow window (the mask is not applied, so a seam beside it still shows).
     public func errorMap(motion: Motion, previousOutput: Image8, output: Image8) -> [Float] {
         let w = output.width, box = motion.window
-        precondition(previousOutput.width == w && w == motion.frameWidth && output.height == motion.frameHeight, "sizes differ")
-        let current = planes(box.crop(output)), previous = planes(box.crop(previousOutput))
-        let warped = motion.forward.warp(current)
+        let d2 = squaredDifferences(motion: motion, previousOutput: previousOutput, output: output)
         var map = [Float](repeating: 0, count: w * output.height)
         for y in 0..<box.height {
             for x in 0..<box.width {
                 let i = y * box.width + x
-                var d2: Float = 0
-                for c in 0..<3 {
-                    let d = warped[c].data[i] - previous[c].data[i]
-                    d2 += d * d
-                }
-                map[(box.y + y) * w + box.x + x] = (1 - motion.occluded[i]) * d2 / 3
+                map[(box.y + y) * w + box.x + x] = (1 - motion.occluded[i]) * Float(d2[i] / 3)
             }
         }
         return map
+    }
+
+    /// Σ_c (W(O_t) − O_{t−1})² at each pixel of the flow window, O in [0, 1].
+    private func squaredDifferences(motion: Motion, previousOutput: Image8, output: Image8) -> [Double] {
+        let box = motion.window
+        precondition(previousOutput.width == output.width && output.width == motion.frameWidth && output.height == motion.frameHeight,
+                     "sizes differ")
+        let current = planes(box.crop(output)), previous = planes(box.crop(previousOutput))
+        let warped = motion.forward.warp(current)
+        return (0..<(box.width * box.height)).map { i in
+            var d2 = 0.0
+            for c in 0..<3 {
+                let d = Double(warped[c].data[i] - previous[c].data[i])
+                d2 += d * d
+            }
+            return d2
+        }
     }
 
     private func planes(_ image: Image8) -> [GrayImage] {
