@@ -17,6 +17,20 @@ public struct CropBox: Codable, Equatable, Sendable {
         self.init(x: (left + right) / 2, y: (top + bottom) / 2, side: max(side, 8))
     }
 
+    /// The frame pixels the crop covers (clipped to the frame); nil when none.
+    public func framePixels(width: Int, height: Int) -> (ClosedRange<Int>, ClosedRange<Int>)? {
+        let left = max(0, Int((x - side / 2).rounded(.down))), right = min(width - 1, Int((x + side / 2).rounded(.up)))
+        let top = max(0, Int((y - side / 2).rounded(.down))), bottom = min(height - 1, Int((y + side / 2).rounded(.up)))
+        return left <= right && top <= bottom ? (left...right, top...bottom) : nil
+    }
+
+    /// Crop coordinates of frame pixel (fx, fy) in an n×n crop (pixel centres; may lie outside
+    /// 0…n−1): the inverse of `frame(u, v)`.
+    @inline(__always) public func cropCoordinates(_ fx: Int, _ fy: Int, n: Int) -> (Double, Double) {
+        let scale = Double(n) / side
+        return ((Double(fx) + 0.5 - (x - side / 2)) * scale - 0.5, (Double(fy) + 0.5 - (y - side / 2)) * scale - 0.5)
+    }
+
     /// Frame coordinates of crop pixel (u, v) in an n×n crop (pixel centres).
     @inline(__always) func frame(_ u: Double, _ v: Double, n: Int) -> (Double, Double) {
         let scale = side / Double(n)
@@ -58,18 +72,14 @@ public struct CropBox: Codable, Equatable, Sendable {
     /// Blends an n×n RGB crop (planar, values in [0, 1]) into the frame where `mask` (frame-sized,
     /// 0…1) is on: frame = frame·(1 − m) + crop·m, the crop sampled bilinearly at each frame pixel.
     public func paste(_ crop: [Float], size n: Int, into frame: inout Image8, mask: [Float]) {
-        let scale = Double(n) / side
-        let left = max(0, Int((x - side / 2).rounded(.down))), right = min(frame.width - 1, Int((x + side / 2).rounded(.up)))
-        let top = max(0, Int((y - side / 2).rounded(.down))), bottom = min(frame.height - 1, Int((y + side / 2).rounded(.up)))
-        guard left <= right, top <= bottom else { return }
+        guard let (xs, ys) = framePixels(width: frame.width, height: frame.height) else { return }
         let plane = n * n
-        for fy in top...bottom {
-            for fx in left...right {
+        for fy in ys {
+            for fx in xs {
                 let m = Double(mask[fy * frame.width + fx])
                 guard m > 0 else { continue }
-                // Inverse of `frame(u, v)`.
-                let u = min(max((Double(fx) + 0.5 - (x - side / 2)) * scale - 0.5, 0), Double(n - 1))
-                let v = min(max((Double(fy) + 0.5 - (y - side / 2)) * scale - 0.5, 0), Double(n - 1))
+                let (cu, cv) = cropCoordinates(fx, fy, n: n)
+                let u = min(max(cu, 0), Double(n - 1)), v = min(max(cv, 0), Double(n - 1))
                 let u0 = Int(u), v0 = Int(v), u1 = min(u0 + 1, n - 1), v1 = min(v0 + 1, n - 1)
                 let au = u - Double(u0), av = v - Double(v0)
                 let o = (fy * frame.width + fx) * frame.channels

@@ -50,15 +50,11 @@ public enum PasteMask {
     public static func frameMask(_ mask: Image8, box: CropBox, width: Int, height: Int) -> [Float] {
         let n = mask.width
         var out = [Float](repeating: 0, count: width * height)
-        let scale = Double(n) / box.side
-        let left = max(0, Int((box.x - box.side / 2).rounded(.down))), right = min(width - 1, Int((box.x + box.side / 2).rounded(.up)))
-        let top = max(0, Int((box.y - box.side / 2).rounded(.down))), bottom = min(height - 1, Int((box.y + box.side / 2).rounded(.up)))
-        guard left <= right, top <= bottom else { return out }
-        for fy in top...bottom {
-            for fx in left...right {
-                // Outside the crop (not clamped to its edge, which is 0 anyway).
-                let u = (Double(fx) + 0.5 - (box.x - box.side / 2)) * scale - 0.5
-                let v = (Double(fy) + 0.5 - (box.y - box.side / 2)) * scale - 0.5
+        guard let (xs, ys) = box.framePixels(width: width, height: height) else { return out }
+        for fy in ys {
+            for fx in xs {
+                // Outside the crop: 0 (not clamped to its edge, which is 0 anyway).
+                let (u, v) = box.cropCoordinates(fx, fy, n: n)
                 guard u >= 0, v >= 0, u <= Double(n - 1), v <= Double(n - 1) else { continue }
                 let u0 = Int(u), v0 = Int(v), u1 = min(u0 + 1, n - 1), v1 = min(v0 + 1, n - 1)
                 let au = Float(u - Double(u0)), av = Float(v - Double(v0))
