@@ -36,6 +36,29 @@ public final class LeakyReLU: Layer {
     }
 }
 
+/// y = x forward; backward hands on `scale` · dy: a branch that reads features but pulls on them
+/// only weakly (scale 0: not at all). Shapes unchanged.
+public final class GradientScale: Layer {
+    public let name: String
+    public let scale: Float
+    public var computesInputGradient = true
+    private var dInput = Reusable()
+
+    public init(_ name: String, scale: Float) {
+        self.name = name
+        self.scale = scale
+    }
+
+    public func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }
+
+    public func backward(_ dOutput: Tensor) -> [Tensor] {
+        let dx = dInput.get(dOutput.shape)
+        let dy = dOutput.pointer, out = dx.pointer, k = scale
+        for i in 0..<dOutput.count { out[i] = k * dy[i] }
+        return [dx]
+    }
+}
+
 /// Channel concatenation: [N, C1, H, W] + [N, C2, H, W] → [N, C1 + C2, H, W].
 public final class Concat: Layer {
     public let name: String

@@ -7,6 +7,10 @@ import Tensor
 ///     dec i: up ×2 of the level below — bilinear + conv 3×3 (no activation), or a 2×2 transposed
 ///            conv — concat [up, enc i], conv 3×3 (2c → c), lrelu, conv 3×3, lrelu   i = levels−2 … 0
 ///     out:   conv 3×3 (b → out [+ 1 log-variance channel])
+///     or, with a damped log-variance: out conv 3×3 (b → out) and sigma conv 3×3 (b → 1) on the
+///            same features, concatenated; sigma hands back its gradient scaled by
+///            `logVarianceFeedback`, so σ can still shape the features (it must, to mark one
+///            frame's outlier from the target alone) without throwing the RGB mapping off
 ///
 /// LeakyReLU slope 0.2, zero padding, Xavier-uniform weights, zero biases. Input sides must be
 /// multiples of 2^(levels−1).
@@ -23,9 +27,13 @@ public struct UNetConfig: Codable, Equatable, Sendable {
     /// Adds one output channel holding a per-pixel log-variance s = log σ².
     public var logVariance: Bool
     public var upsampling: Upsampling
+    /// The log-variance channel's pull on the shared features (above), with `logVariance`: 1 = one
+    /// conv for all channels, as DVP's; below 1 σ gets its own conv whose gradient is scaled so.
+    public var logVarianceFeedback: Float
 
     public init(inChannels: Int = 3, outChannels: Int = 3, levels: Int = 5, baseChannels: Int = 32,
-                logVariance: Bool = false, upsampling: Upsampling = .bilinear) {
+                logVariance: Bool = false, upsampling: Upsampling = .bilinear, logVarianceFeedback: Float = 1) {
+        self.logVarianceFeedback = logVarianceFeedback
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.levels = levels
@@ -81,7 +89,14 @@ public enum UNet {
             x = convRelu("dec\(level).conv1", 2 * c, c, 3, from: "dec\(level).concat")
             x = convRelu("dec\(level).conv2", c, c, 3, from: x)
         }
-        net.add(conv("out", config.baseChannels, config.totalOutputChannels, 3), inputs: [x], output: "out")
+        if config.logVariance && config.logVarianceFeedback < 1 {
+            net.add(conv("out", config.baseChannels, config.outChannels, 3), inputs: [x], output: "out.rgb")
+            net.add(GradientScale("sigma.feedback", scale: config.logVarianceFeedback), inputs: [x], output: "sigma.input")
+            net.add(conv("sigma", config.baseChannels, 1, 3), inputs: ["sigma.input"], output: "out.sigma")
+            net.add(Concat("out"), inputs: ["out.rgb", "out.sigma"], output: "out")
+        } else {
+            net.add(conv("out", config.baseChannels, config.totalOutputChannels, 3), inputs: [x], output: "out")
+        }
         p.allocate()
         XavierInit.fill(p, seed: seed)
         return net

@@ -70,6 +70,52 @@ final class NetworkTests: XCTestCase {
     }
 }
 
+final class LogVarianceFeedbackTests: XCTestCase {
+    /// σ's own head hands the shared features its gradient scaled by the feedback k: a loss on the
+    /// log-variance channel alone gives the trunk k times the gradient the one-conv network gives
+    /// it (0: none), one on RGB the same; the forward pass computes the same function.
+    func testSigmaPullsOnTheFeaturesByTheFeedbackOnly() {
+        let config = UNetConfig(levels: 3, baseChannels: 4, logVariance: true)
+        for k: Float in [0, 0.1] {
+            var split = config
+            split.logVarianceFeedback = k
+            let attached = UNet.build(config, seed: 5), detached = UNet.build(split, seed: 5)
+            // Copy the one-conv weights across: out's RGB rows to out, its log-variance row to sigma.
+            let p = attached.parameters, q = detached.parameters
+            for entry in q.entries where !entry.name.hasPrefix("out.") && !entry.name.hasPrefix("sigma.") {
+                q.value(entry).update(from: p.value(p.entry(entry.name)!))
+            }
+            let outWeight = p.value(p.entry("out.weight")!), outBias = p.value(p.entry("out.bias")!)
+            let rows = outWeight.count / 4
+            q.value(q.entry("out.weight")!).update(from: UnsafeMutableBufferPointer(rebasing: outWeight[0..<(3 * rows)]))
+            q.value(q.entry("sigma.weight")!).update(from: UnsafeMutableBufferPointer(rebasing: outWeight[(3 * rows)...]))
+            q.value(q.entry("out.bias")!).update(from: UnsafeMutableBufferPointer(rebasing: outBias[0..<3]))
+            q.value(q.entry("sigma.bias")!).update(from: UnsafeMutableBufferPointer(rebasing: outBias[3...]))
+
+            let x = randomTensor(Shape(1, 3, 8, 8), seed: 1)
+            let a = attached.forward(x).values, d = detached.forward(x).values
+            XCTAssertEqual(a.count, d.count)
+            for i in a.indices { XCTAssertEqual(a[i], d[i], accuracy: 1e-5) }
+
+            let plane = 64
+            for (seedName, seed) in [("sigma", (0..<(4 * plane)).map { Float($0 >= 3 * plane ? 1 : 0) }),
+                                     ("rgb", (0..<(4 * plane)).map { $0 < 3 * plane ? Float($0 % 5) - 2 : 0 })] {
+                let dOut = Tensor(Shape(1, 4, 8, 8), values: seed)
+                _ = attached.forward(x); _ = detached.forward(x)
+                p.zeroGradients(); q.zeroGradients()
+                attached.backward(dOut)
+                detached.backward(dOut)
+                let factor: Float = seedName == "sigma" ? k : 1
+                for entry in q.entries where !entry.name.hasPrefix("out.") && !entry.name.hasPrefix("sigma.") {
+                    let g = q.gradient(entry), h = p.gradient(p.entry(entry.name)!)
+                    for i in 0..<g.count { XCTAssertEqual(g[i], factor * h[i], accuracy: 1e-4 * (abs(h[i]) + 1), "\(entry.name) k \(k) \(seedName)") }
+                }
+                if seedName == "sigma" { XCTAssertGreaterThan(q.gradient(q.entry("sigma.weight")!).reduce(0) { $0 + abs($1) }, 0) }
+            }
+        }
+    }
+}
+
 final class BufferReuseTests: XCTestCase {
     /// After the first step, forward + loss + backward + Adam allocate no tensor storage.
     func testTrainingStepsAfterTheFirstAllocateNoTensorStorage() {
