@@ -13,13 +13,14 @@ struct CropRenderer {
 
     /// NICe's UNet for these options: target crop in, RGB and log-variance out.
     static func network(_ options: RefineOptions) -> Network {
-        UNet.build(UNetConfig(inChannels: 3, outChannels: 3, levels: options.levels, baseChannels: options.width, logVariance: true),
+        UNet.build(UNetConfig(inChannels: 3, outChannels: 3, levels: options.levels, baseChannels: options.width, logVariance: true,
+                               logVarianceFeedback: options.sigmaFeedback),
                    seed: options.seed)
     }
 
     /// The checkpoints' architecture tag (a checkpoint of another shape is refused on loading).
     static func architecture(_ options: RefineOptions) -> String {
-        "nice-unet levels=\(options.levels) width=\(options.width) size=\(options.size)"
+        "nice-unet levels=\(options.levels) width=\(options.width) sigma-feedback=\(options.sigmaFeedback) size=\(options.side)"
     }
 
     /// A fit's best weights from its checkpoint.

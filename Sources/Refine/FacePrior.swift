@@ -97,7 +97,7 @@ struct FacePrior {
                 prior.shapeDistance = zip(fit.shape, photoFit.shape).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
                 prior.detailReferences = photos.indices.map { k in
                     let box = photos[k].box
-                    return (mesh.surface(photoFit, frame: k, extent: box), planar(box.extract(photos[k].image, size: options.size)), options.size)
+                    return (mesh.surface(photoFit, frame: k, extent: box), planar(box.extract(photos[k].image, size: options.side)), options.side)
                 }
             }
             return prior
@@ -112,7 +112,7 @@ struct FacePrior {
             let width = a[0...16].map(\.x).max()! - a[0...16].map(\.x).min()!
             prior.shapeDistance = (zip(a, b).map { (($0 - $1) * ($0 - $1)).sum() }.reduce(0, +) / 68).squareRoot() / max(width, 1e-9)
             prior.detailReferences = photos.map { photo in
-                (photoPrior.surface(toCrop(photo.landmarks, photo.box)), planar(photo.box.extract(photo.image, size: options.size)), options.size)
+                (photoPrior.surface(toCrop(photo.landmarks, photo.box)), planar(photo.box.extract(photo.image, size: options.side)), options.side)
             }
         }
         return prior
@@ -145,7 +145,7 @@ struct FacePrior {
         settings.shapeWeight = options.shapeWeight
         settings.textureSize = options.textureSize
         settings.albedoToneRadius = options.albedoToneRadius
-        let full = options.size
+        let full = options.side
         let targets = crops.targets
         let losses = TextureLosses(surfaces: Array(surfaces[segment]), settings: settings, albedoBasis: albedoBasis) { frame, size in
             planar(size == full ? targets[frame] : boxShrink(targets[frame], full / size))

@@ -100,6 +100,10 @@ public final class NICeLoss {
             result.terms += extras
             result.total += balance * extras.reduce(0, +)
         }
+        if uncertainty, normalizesStep {
+            let m = Self.meanDataWeight(bounded, region: region)
+            for i in 0..<(3 * plane) { gradient.pointer[i] /= m }
+        }
         return result
     }
 
@@ -130,6 +134,15 @@ public final class NICeLoss {
     /// after σ switches on, so the weights e^(−s) — and with them the gradients' scale — grow
     /// gradually instead of jumping up to e^6-fold while Adam's moments still hold the old scale.
     public var logVarianceLimit: Float = logVarianceBound
+
+    /// Divide the RGB gradient by m = mean e^(−s) (`meanDataWeight`, held constant within the
+    /// step): σ still weighs pixels against each other, but no longer rescales the whole step.
+    /// Unnormalised, σ's switch-on multiplies the RGB gradient by e^(−s) ≈ 1/|error| (~50 for a
+    /// 5-grey-level error) while Adam's second moment (β2 = 0.999: ~1000 steps) still holds plain
+    /// L1's scale, and the fit collapses: on a real pair the stop's score fell from 32 to 17 dB at
+    /// σ's switch-on and had not recovered 128 steps later (docs/real-footage.md). The s gradient
+    /// is left whole. False gives the loss's own gradient (the gradient check).
+    public var normalizesStep = false
 
     private func terms(output: Tensor, reference: Tensor, gradient: Tensor, region: [Float]?,
                        s: UnsafeMutablePointer<Float>, ds: UnsafeMutablePointer<Float>) -> (total: Float, terms: [Float]) {

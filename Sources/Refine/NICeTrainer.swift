@@ -49,13 +49,16 @@ final class NICeTrainer {
         self.options = options
         self.crops = crops
         network = CropRenderer.network(options)
-        if options.residual, let last = network.parameters.entry("out.weight") {
-            network.parameters.value(last).update(repeating: 0)
+        if options.residual {
+            for name in ["out.weight", "sigma.weight"] {
+                if let entry = network.parameters.entry(name) { network.parameters.value(entry).update(repeating: 0) }
+            }
         }
         var settings = Adam.Settings()
         settings.learningRate = options.learningRate
         adam = Adam(parameters: network.parameters, settings: settings)
         loss = NICeLoss(options: options, identity: identity)
+        loss.normalizesStep = true
         architecture = CropRenderer.architecture(options)
         // Monitor pairs: evenly spread over the consecutive pairs inside runs.
         let eligible = crops.runs.flatMap { run in run.dropLast().map { ($0, $0 + 1) } }
@@ -72,10 +75,19 @@ final class NICeTrainer {
     var settlingEpochs: Int {
         options.uncertainty ? UncertaintyRamp.openingEpochs(from: coarseEpochs, start: uncertaintyStart, epochs: options.uncertaintyRamp) : 0
     }
-    var stepsPerEpoch: Int { options.framesPerEpoch == 0 ? crops.count : min(crops.count, options.framesPerEpoch) }
+    var stepsPerEpoch: Int { StepBudget.stepsPerEpoch(options, frames: crops.count) }
     /// σ's log-variance bound at step `step` of epoch `epoch` (`UncertaintyRamp`).
     func logVarianceLimit(epoch: Int, step: Int) -> Float {
         UncertaintyRamp.limit(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, start: uncertaintyStart, epochs: options.uncertaintyRamp)
+    }
+
+    /// Whether epoch `epoch` is scored. A half-resolution epoch followed by a full-resolution
+    /// phase competes for nothing (the best is chosen among full-resolution epochs, and the coarse
+    /// phase runs its share whatever its score), so only the last `PriorGuard.referenceEpochs`
+    /// are, for the guard's reference and the curve: the monitor renders 16 crops and 8 pairs'
+    /// errors, on a DeepFaceLive pair about a third of an epoch's 40 steps.
+    func monitors(_ epoch: Int) -> Bool {
+        epoch >= coarseEpochs - PriorGuard.referenceEpochs || coarseEpochs >= options.epochs
     }
 
     /// Where a fit in `work` keeps its best weights.
@@ -153,17 +165,21 @@ final class NICeTrainer {
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
                                  coarse ? " (half res)" : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
             }
-            let (eStab, fidelity, correction) = timed("monitor") { monitor(coarse ? coarseMonitor ?? full : full) }
-            var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.size / 2 : options.size, steps: order.count,
-                                     loss: total / Double(max(finite, 1)), eStab: eStab.isFinite ? eStab : 1, fidelity: fidelity.isFinite ? fidelity : 0, score: 0,
-                                     seconds: Date().timeIntervalSince(start))
-            record.correction = correction.isFinite ? correction : nil
+            var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.side / 2 : options.side, steps: order.count,
+                                     loss: total / Double(max(finite, 1)), seconds: 0)
+            if monitors(epoch) {
+                let (eStab, fidelity, correction) = timed("monitor") { monitor(coarse ? coarseMonitor ?? full : full) }
+                record.eStab = eStab.isFinite ? eStab : 1
+                record.fidelity = fidelity.isFinite ? fidelity : 0
+                record.correction = correction.isFinite ? correction : nil
+                record.score = Self.score(record, proxyEStab: state.proxyEStab,
+                                          targetEStab: coarse ? coarseTargetEStab ?? state.targetEStab : state.targetEStab)
+            }
+            record.seconds = Date().timeIntervalSince(start)
             if !extra.isEmpty {
                 record.priorTerms = Dictionary(uniqueKeysWithValues: zip(loss.extraNames, extra.map { $0 / Double(max(finite, 1)) }))
                 record.priorBalance = balance / Double(max(finite, 1))
             }
-            record.score = Self.score(record, proxyEStab: state.proxyEStab,
-                                      targetEStab: coarse ? coarseTargetEStab ?? state.targetEStab : state.targetEStab)
             state.epochs.append(record)
             let previous = state.checkpoint
             state.checkpoint = "epoch-\(record.epoch).safetensors"
@@ -175,13 +191,13 @@ final class NICeTrainer {
             }
             // Coarse epochs are scored at the resolution they train at: once the fine phase starts,
             // the best is chosen among fine epochs only.
-            let bestSoFar = firstFine ? -.infinity : state.bestEpoch.map { state.epochs[$0 - 1].score } ?? -.infinity
-            if record.score > bestSoFar {
+            let bestSoFar = firstFine ? -.infinity : state.bestEpoch.flatMap { state.epochs[$0 - 1].score } ?? -.infinity
+            if let score = record.score, score > bestSoFar {
                 state.bestEpoch = record.epoch
                 try timed("checkpoints") { try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best) }
             }
             let judged = coarse ? 0 : min(state.epochs.count, coarseEpochs + settlingEpochs)
-            let phase = Array(state.epochs.map(\.score)[judged...])
+            let phase = state.epochs[judged...].compactMap(\.score)
             if options.stop == .automatic, !coarse || !fineFollows,
                Plateau.reached(phase, patience: options.patience, delta: options.minImprovement) {
                 let last = state.epochs.count - phase.count + Plateau.lastImprovement(phase, delta: options.minImprovement) + 1
@@ -191,9 +207,13 @@ final class NICeTrainer {
             if state.stopReason == nil, state.epochs.count == options.epochs { state.stopReason = "epoch cap (\(options.epochs))" }
             try write(state, to: statePath)
             if let previous, previous != state.checkpoint { try? FileManager.default.removeItem(atPath: work + "/" + previous) }
-            progress?(String(format: "epoch %d: e_stab %.3g (proxy %.3g, target %.3g), fidelity %.2f dB, score %.3f%@",
-                             record.epoch, eStab, state.proxyEStab, state.targetEStab, fidelity, record.score,
-                             state.bestEpoch == record.epoch ? " (best)" : ""))
+            if let eStab = record.eStab, let fidelity = record.fidelity, let score = record.score {
+                progress?(String(format: "epoch %d: e_stab %.3g (proxy %.3g, target %.3g), fidelity %.2f dB, score %.3f%@",
+                                 record.epoch, eStab, state.proxyEStab, state.targetEStab, fidelity, score,
+                                 state.bestEpoch == record.epoch ? " (best)" : ""))
+            } else {
+                progress?(String(format: "epoch %d (half res): loss %.4f", record.epoch, record.loss))
+            }
         }
         try Checkpoint.load(best, into: network.parameters, optimizer: nil, architecture: architecture)
         // σ is drawn with the bound the best weights trained under (narrower while a ramp opens).
@@ -225,8 +245,9 @@ final class NICeTrainer {
     /// on the monitor pairs. Early epochs gain fidelity fast at no stability cost; once the fit
     /// starts to follow the proxy's per-frame noise, e_stab climbs past the target's and the score
     /// falls even while fidelity still creeps up.
-    static func score(_ r: EpochRecord, proxyEStab: Double, targetEStab: Double) -> Double {
-        r.fidelity - 10 * log10(max(1, r.eStab / max(targetEStab, 1e-12)))
+    static func score(_ r: EpochRecord, proxyEStab: Double, targetEStab: Double) -> Double? {
+        guard let fidelity = r.fidelity, let eStab = r.eStab else { return nil }
+        return fidelity - 10 * log10(max(1, eStab / max(targetEStab, 1e-12)))
     }
 
     /// Where the loss counts: the paste mask (`PasteMask`: face region and swap footprint, grown)

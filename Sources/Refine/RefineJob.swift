@@ -59,6 +59,8 @@ public struct RefineReport: Codable, Sendable {
     public var alignment: String?
     public var frames: Int
     public var size: String
+    /// The training crops' side and why (the face's resolution in the frame, capped by --size).
+    public var cropSize: CropSize
     /// Which 3D face prior shaped the loss (FLAME, the landmark prior, or none and why).
     public var prior: String
     /// RMS landmark error of the FLAME fit in pixels (FLAME only).
@@ -123,20 +125,23 @@ public enum RefineJob {
                                            sigma: options.boxSmoothing, segments: runs) else {
             throw PipelineError("no face region found in \(inputs.target) (region: \(regions.description))")
         }
+        let cropSize = CropSize.resolve(boxes: boxes, cap: options.size, levels: options.levels)
+        var options = options
+        options.cropSize = cropSize.side
 
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try AtomicOutput.write(try encoder.encode(CropList(size: options.size, boxes: boxes)), to: inputs.output + "/crops.json")
+        try AtomicOutput.write(try encoder.encode(CropList(size: options.side, boxes: boxes)), to: inputs.output + "/crops.json")
 
         // Pass 2: training crops, kept on disk (memory holds one segment's).
-        let crops = try CropStore(path: work + "/crops.scratch", size: options.size)
+        let crops = try CropStore(path: work + "/crops.scratch", size: options.side)
         try timed("crops") {
             try clip.forEach { t, target, proxy in
                 let mask = try regions.mask(frame: t, target: target, proxy: proxy)
                 let maskImage = Image8(width: target.width, height: target.height, channels: 1, pixels: mask.map { quantize($0) })
-                let targetCrop = boxes[t].extract(target, size: options.size), proxyCrop = boxes[t].extract(proxy, size: options.size)
+                let targetCrop = boxes[t].extract(target, size: options.side), proxyCrop = boxes[t].extract(proxy, size: options.side)
                 try crops.append(target: targetCrop, proxy: proxyCrop,
-                                 mask: PasteMask.make(region: boxes[t].extract(maskImage, size: options.size), target: targetCrop, proxy: proxyCrop))
+                                 mask: PasteMask.make(region: boxes[t].extract(maskImage, size: options.side), target: targetCrop, proxy: proxyCrop))
                 progress(String(format: "crops %d/%d", t + 1, clip.frames))
             }
         }
@@ -226,7 +231,7 @@ public enum RefineJob {
                                      refined: comparison.proxies[1].frames)
         let report = RefineReport(
             target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: outputs.video, audio: outputs.audio, alignment: clip.alignmentSummary, frames: clip.frames,
-            size: "\(clip.target.width)x\(clip.target.height)",
+            size: "\(clip.target.width)x\(clip.target.height)", cropSize: cropSize,
             prior: prior.description, priorFitError: prior.fitError, shapeDistance: prior.shapeDistance,
             features: identity.map { "\(options.features == .vgg19 ? "VGG19" : "dlib identity ResNet") stages \($0.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" } ?? "pixel L1",
             region: regions.description,
@@ -356,7 +361,7 @@ public enum RefineJob {
 
     static func writeVideos(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, boxes: [CropBox],
                             crops: CropStore, renderer: SegmentRenderer, progress: (String) -> Void) throws -> Written {
-        let out = inputs.output, n = options.size
+        let out = inputs.output, n = options.side
         // The proxy's sound, else the target's (swappers often drop it; it is the same clip).
         let audio = clip.proxy.audio.map { (clip.proxy.path, $0, "the proxy's") }
             ?? clip.target.audio.map { (clip.target.path, $0, "the target's (the proxy has none)") }
@@ -459,8 +464,8 @@ public enum RefineJob {
             if let withdrawal = s.priorWithdrawal {
                 page.paragraph("3D prior " + withdrawal.summary + ". Epochs trained with it and discarded: \(withdrawal.discarded.map { String(format: "%d (correction %.2f)", $0.epoch, $0.correction ?? 0) }.joined(separator: ", ")).")
             }
-            page.lineChart([("e_stab", s.curve.map { Optional($0.eStab) })], xLabel: "epoch", yLabel: "e_stab (monitor pairs)")
-            page.lineChart([("fidelity dB", s.curve.map { Optional($0.fidelity) }), ("score", s.curve.map { Optional($0.score) })],
+            page.lineChart([("e_stab", s.curve.map { $0.eStab })], xLabel: "epoch", yLabel: "e_stab (monitor pairs)")
+            page.lineChart([("fidelity dB", s.curve.map { $0.fidelity }), ("score", s.curve.map { $0.score })],
                            xLabel: "epoch", yLabel: "dB")
             let names = Array(Set(s.curve.flatMap { $0.priorTerms?.keys.map { $0 } ?? [] })).sorted()
             if !names.isEmpty {
@@ -473,7 +478,7 @@ public enum RefineJob {
         if !withdrawn.isEmpty { priorLine += " Withdrawn by the collapse guard in segment \(withdrawn.joined(separator: ", "))." }
         if let error = report.priorFitError { priorLine += String(format: " FLAME fit: RMS landmark error %.2f px.", error) }
         if let distance = report.shapeDistance { priorLine += String(format: " Shape distance to the identity photos: %.3f.", distance) }
-        page.paragraph(priorLine + " Features: \(report.features). Region: \(report.region).")
+        page.paragraph(priorLine + " Features: \(report.features). Region: \(report.region). Crops: \(report.cropSize.side)² (\(report.cropSize.reason)).")
         try AtomicOutput.write(Data(page.render().utf8), to: output + "/report.html")
     }
 }

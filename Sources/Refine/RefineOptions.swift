@@ -36,8 +36,11 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     }
 
     public var region: Region = .auto
-    /// Training crop side in pixels (64…1024, a multiple of 2^(levels−1)).
+    /// Largest training crop side in pixels (64…1024, a multiple of 2^levels): the crops follow
+    /// the face's own resolution up to it (`CropSize`; `--size auto` is 256).
     public var size = 256
+    /// The side refine resolved for this clip (`CropSize`); nil until then. config.json has it.
+    public var cropSize: Int?
     /// Crop margin around the face region, fraction of its size on each side (0…1). 0.15: at 0.3
     /// the face filled too little of the crop (docs/benchmarks.md, "Refine benchmarks"); the feather needs 0.08.
     public var margin = 0.15
@@ -59,24 +62,35 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var uncertainty = true
     /// Fraction of the half-resolution epochs trained before σ enters the loss (0…1; 1 = σ only in
     /// the full-resolution phase): the first epochs learn the mapping unweighted, so σ cannot
-    /// explain away consistent but subtle swap detail as noise.
-    public var uncertaintyWarmup = 1.0
+    /// explain away consistent but subtle swap detail as noise. 0.5: σ's switch-on costs a dip,
+    /// taken in the cheap half-resolution phase; at 1 the short full-resolution phase of the step
+    /// budget did not recover from it (Ava_de_Addario_1: identity distance to the swap 0.41 vs
+    /// 0.28; docs/real-footage.md, "Step budget").
+    public var uncertaintyWarmup = 0.5
     /// Epochs over which σ's range opens after it switches on (0…10; 0 = at once). 2: opened at
     /// once, the gradients' scale jumps while Adam's moments lag, and the first full-resolution
     /// epochs collapse (docs/benchmarks.md, "Refine benchmarks": up to 10 dB lost on a real pair).
     public var uncertaintyRamp = 2.0
+    /// How hard σ's log-variance pulls on the features it shares with the RGB mapping (0…1; 1: one
+    /// output conv for both, as before). 0.1: at 1 the switch-on threw short fits back (a real
+    /// pair's score 32 → 17 dB; the test bed's 20.3 → 18.2 dB); at 0 σ could no longer mark one
+    /// frame's outlier blocks (0.77× the clean face's σ, against 1.4× at 0.1 and 1; docs/real-footage.md).
+    public var sigmaFeedback: Float = 0.1
     public var learningRate: Float = 2e-4
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.
-    public var epochs = 30
+    public var epochs = 20
     public var stop: StopRule = .automatic
-    /// Adam steps (frames) per epoch: 0 or ≥ the clip's length = every frame once; fewer = the
-    /// next stretch of shuffled passes over the clip, so a long clip's epoch costs what a short
-    /// one's does and the stop rule looks as often (0, or 8…100000).
-    public var framesPerEpoch = 64
+    /// Adam steps per frame of the clip (or segment) over the whole fit at the epoch cap
+    /// (0.1…1000): the step budget follows the clip, spread over the epochs with at least
+    /// `StepBudget.minimumStepsPerEpoch` steps an epoch (so a short clip still gets a fit).
+    public var visits = 3.2
+    /// Adam steps per epoch instead of the budget above: 0 = every frame once, N = the next N
+    /// frames of shuffled passes over the clip (8…100000; capped at the clip's length); nil = `visits`.
+    public var framesPerEpoch: Int?
     /// Fraction of the epochs trained at half resolution first (0…1; DVP: 0.8).
     public var coarseFraction = 0.6
     /// Frame pairs scored each epoch for the automatic stop (2…64).
-    public var monitorPairs = 12
+    public var monitorPairs = 8
     /// Epochs without a gain of more than `minImprovement` dB in the stop's score before the
     /// full-resolution phase stops (1…100).
     public var patience = 3
@@ -128,6 +142,9 @@ public struct RefineOptions: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// The crops' side: the resolved one, else the cap.
+    public var side: Int { cropSize ?? size }
+
     public var unet: UNetShape { UNetShape(levels: levels, width: width) }
 
     public struct UNetShape: Codable, Equatable, Sendable {
@@ -157,10 +174,12 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(learningRate > 0 && learningRate <= 0.1, "learning rate must be in (0, 0.1]")
         check((1...1000).contains(epochs), "epochs must be in 1...1000")
         check((1...200).contains(albedoComponents), "albedo components must be in 1...200")
-        check(framesPerEpoch == 0 || (8...100_000).contains(framesPerEpoch), "frames per epoch must be 0 or in 8...100000")
+        check(framesPerEpoch.map { $0 == 0 || (8...100_000).contains($0) } ?? true, "frames per epoch must be 0 or in 8...100000")
+        check((0.1...1000).contains(visits), "visits must be in 0.1...1000")
         check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
         check((0...1).contains(uncertaintyWarmup), "uncertainty warm-up must be in 0...1")
         check((0...10).contains(uncertaintyRamp), "uncertainty ramp must be in 0...10 epochs")
+        check((0...1).contains(sigmaFeedback), "sigma feedback must be in 0...1")
         check((2...64).contains(monitorPairs), "monitor pairs must be in 2...64")
         check((1...100).contains(patience), "patience must be in 1...100")
         check((0...10).contains(minImprovement), "min improvement must be in 0...10")

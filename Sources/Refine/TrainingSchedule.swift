@@ -20,6 +20,23 @@ public enum FrameSchedule {
     }
 }
 
+/// How many Adam steps an epoch takes: the clip's share of the step budget (`RefineOptions.visits`).
+public enum StepBudget {
+    /// The floor of an epoch, 800 steps at the default cap of 20: what a fit needs is mostly a
+    /// number of steps, not of visits per frame. On a 100-frame DeepFaceLive pair 320 steps left
+    /// the refined face halfway to the target's identity (dlib distance to the swap 0.42, 0.26
+    /// after the old 1920), 640 steps 0.36, 800 steps 0.29 (docs/real-footage.md, "Step budget").
+    public static let minimumStepsPerEpoch = 40
+
+    /// `framesPerEpoch` when given (0: the clip once; else capped at the clip's length), else
+    /// `visits` × frames over the epochs, at least `minimumStepsPerEpoch`.
+    public static func stepsPerEpoch(_ options: RefineOptions, frames: Int) -> Int {
+        if let fixed = options.framesPerEpoch { return fixed == 0 ? frames : min(frames, fixed) }
+        let share = options.visits * Double(frames) / Double(max(options.epochs, 1))
+        return max(minimumStepsPerEpoch, Int(share.rounded(.up)))
+    }
+}
+
 /// How σ's range opens once it enters the loss (`RefineOptions.uncertaintyRamp`).
 public enum UncertaintyRamp {
     /// The log-variance bound at step `step` of epoch `epoch`: linear from 1/n of the full bound

@@ -7,16 +7,19 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var resolution: Int
     public var steps: Int
     public var loss: Double
-    /// e_stab of the rendered monitor frames (flow of the target crops).
-    public var eStab: Double
+    /// e_stab of the rendered monitor frames (flow of the target crops). This, fidelity, score
+    /// and correction are nil for a half-resolution epoch the monitor skipped: before a
+    /// full-resolution phase they never compete for best nor stop the fit, and only the last
+    /// `PriorGuard.referenceEpochs` are the guard's reference (`NICeTrainer.monitors`).
+    public var eStab: Double?
     /// PSNR to the proxy over the monitor frames in the face mask (dB).
-    public var fidelity: Double
+    public var fidelity: Double?
     /// Size of the fit's change to the target, RMS(output − target) / RMS(proxy − target) over the
     /// monitor frames' face mask: near 0 when the fit has gone back to the target crop (the
     /// residual mapping's zero correction; docs/benchmarks.md, "3D face prior" benchmarks). nil in old states.
     public var correction: Double?
     /// The automatic stop's score (higher is better; see `NICeTrainer.score`).
-    public var score: Double
+    public var score: Double?
     public var seconds: Double
     /// Mean weighted value of each 3D-prior term this epoch (albedo, detail); nil without a prior.
     public var priorTerms: [String: Double]?

@@ -47,8 +47,8 @@ struct RefineCommand: ParsableCommand {
     @Flag(help: "Continue a killed run from its checkpoints in OUT/.work.")
     var resume = false
 
-    @Option(help: "Training crop side (64...1024).")
-    var size = 256
+    @Option(help: "Largest training crop side: the crops follow the face's own resolution in the frame up to it, rounded up to a multiple of 2^levels (auto = 256; 64...1024).")
+    var size = "auto"
 
     @Option(help: "Crop margin around the face region's box, a fraction of its size on each side (0...1).")
     var margin = RefineOptions().margin
@@ -66,7 +66,7 @@ struct RefineCommand: ParsableCommand {
     var vggWeights: String?
 
     @Option(help: "Epoch cap (1...1000).")
-    var epochs = 30
+    var epochs = RefineOptions().epochs
 
     @Flag(name: .customLong("fixed-epochs"), help: "Train exactly --epochs epochs (no automatic stop; the best epoch is still kept).")
     var fixedEpochs = false
@@ -74,8 +74,11 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate (0, 0.1].")
     var learningRate: Float = 2e-4
 
-    @Option(help: "Adam steps per epoch, one frame each (0 = every frame; 8...100000): longer clips are visited in shuffled passes spread over epochs.")
-    var framesPerEpoch = RefineOptions().framesPerEpoch
+    @Option(help: "Adam steps per frame of the clip over the whole fit at the epoch cap (0.1...1000): the cost follows the clip; an epoch takes at least 16 steps.")
+    var visits = RefineOptions().visits
+
+    @Option(help: "Adam steps per epoch instead of --visits: auto, 0 = every frame once, or N (8...100000) = the next N frames of shuffled passes over the clip.")
+    var framesPerEpoch = "auto"
 
     @Option(help: "Automatic stop: epochs without a score gain above --min-improvement before the full-resolution phase stops (1...100).")
     var patience = RefineOptions().patience
@@ -100,6 +103,9 @@ struct RefineCommand: ParsableCommand {
 
     @Option(name: .customLong("uncertainty-ramp"), help: "Epochs over which σ's range opens once it switches on (0...10; 0 = at once).")
     var uncertaintyRamp = RefineOptions().uncertaintyRamp
+
+    @Option(name: .customLong("sigma-feedback"), help: "How hard sigma's log-variance pulls on the features it shares with the RGB mapping (0...1; 1 = one output conv for both).")
+    var sigmaFeedback = RefineOptions().sigmaFeedback
 
     @Flag(name: .customLong("sigma-video"), help: "Also write OUT/sigma.mp4.")
     var sigmaVideo = false
@@ -152,7 +158,7 @@ struct RefineCommand: ParsableCommand {
         default: o.region = .masks(mask)
         }
         if let landmarks { o.region = .landmarkFile(landmarks) }
-        o.size = size
+        o.size = size == "auto" ? RefineOptions().size : Int(size) ?? -1
         o.margin = margin
         o.patience = patience
         o.minImprovement = minImprovement
@@ -162,12 +168,14 @@ struct RefineCommand: ParsableCommand {
         o.epochs = epochs
         o.stop = fixedEpochs ? .fixed : .automatic
         o.learningRate = learningRate
-        o.framesPerEpoch = framesPerEpoch
+        o.visits = visits
+        o.framesPerEpoch = framesPerEpoch == "auto" ? nil : Int(framesPerEpoch) ?? -1
         o.segmentLength = segmentLength
         o.segmentOverlap = min(o.segmentOverlap, segmentLength / 2)
         o.uncertainty = !noUncertainty
         o.uncertaintyWarmup = uncertaintyWarmup
         o.uncertaintyRamp = uncertaintyRamp
+        o.sigmaFeedback = sigmaFeedback
         o.pixelWeight = pixelWeight
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
@@ -219,6 +227,7 @@ struct RefineCommand: ParsableCommand {
             if let withdrawal = s.priorWithdrawal { print("  3D prior " + withdrawal.summary) }
         }
         print("prior: \(report.prior)")
+        print("crops: \(report.cropSize.side)² (\(report.cropSize.reason))")
         if let alignment = report.alignment { print("aligned: \(alignment)") }
         if let skipped = report.facesSkipped { print("face measures skipped: \(skipped)") }
         print("wrote \(report.output), report.json, report.html, config.json\(options.preview ? ", preview.mp4" : "")")

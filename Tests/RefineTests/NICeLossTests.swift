@@ -84,4 +84,25 @@ final class NICeLossTests: XCTestCase {
             if uncertainty { XCTAssertNotEqual(m, 1, accuracy: 0.1) }
         }
     }
+
+    /// The normalised step divides the RGB gradient by m = mean e^(−s) and leaves s's alone, so σ
+    /// weighs pixels against each other without rescaling the step (value unchanged).
+    func testNormalisedStepDividesTheRGBGradientByTheMeanWeight() {
+        let n = 8, plane = n * n
+        var options = RefineOptions()
+        options.features = .pixel
+        let raw = NICeLoss(options: options, identity: nil), normalised = NICeLoss(options: options, identity: nil)
+        normalised.normalizesStep = true
+        let output = Tensor(Shape(1, 4, n, n), values: (0..<(4 * plane)).map { i in
+            i < 3 * plane ? 0.2 + 0.5 * Float(i % 7) / 7 : -2 + Float(i % 5) / 4 })
+        let reference = Tensor(Shape(1, 3, n, n), values: (0..<(3 * plane)).map { _ in 0.4 })
+        let g0 = Tensor(output.shape), g1 = Tensor(output.shape)
+        let a = raw.evaluate(output: output, reference: reference, gradient: g0)
+        let b = normalised.evaluate(output: output, reference: reference, gradient: g1)
+        XCTAssertEqual(a.total, b.total)
+        let m = (0..<plane).map { Foundation.exp(-Double(NICeLoss.boundedLogVariance(output.values[3 * plane + $0]))) }.reduce(0, +) / Double(plane)
+        XCTAssertGreaterThan(m, 2, "s < 0 here: the raw step is m times L1's")
+        for i in [0, 7, 3 * plane - 1] { XCTAssertEqual(Double(g1.values[i]), Double(g0.values[i]) / m, accuracy: 1e-6 + 1e-5 * abs(Double(g0.values[i]))) }
+        for i in (3 * plane)..<(4 * plane) { XCTAssertEqual(g1.values[i], g0.values[i]) }
+    }
 }
