@@ -2,7 +2,7 @@
 # The real-footage bar: every original/swap pair of a folder through `nicer refine` at the default
 # options, each scored on one flow and one mask for target, swap and refined.
 #
-#   tools/bench/real.sh DIR [FRAMES] [ORIGINAL_SUFFIX SWAP_SUFFIX] [-- refine arguments]
+#   tools/bench/real.sh DIR [FRAMES] [ORIGINAL_SUFFIX SWAP_SUFFIX] [-- refine arguments]   (any prefix of the positionals)
 #   tools/bench/real.sh ../shared/data/dfl 100                       # <name>_original.mp4 + <name>_deepfacelive.mp4
 #   tools/bench/real.sh ../shared/data/ffpp 100 _original.mp4 _      # 519_original.mp4 + 519_515_deepfakes.mp4
 #
@@ -18,8 +18,11 @@
 # limits the pairs by name; BENCH_DIR keeps the work (default: a temporary folder).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dir=$1; frames=${2:-100}; orig=${3:-_original.mp4}; swap=${4:-_deepfacelive.mp4}
-shift $(( $# >= 4 ? 4 : $# )); [ "${1:-}" = "--" ] && shift
+# Positional arguments up to "--"; everything after it goes to refine.
+positional=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do positional+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+dir=${positional[0]}; frames=${positional[1]:-100}; orig=${positional[2]:-_original.mp4}; swap=${positional[3]:-_deepfacelive.mp4}
 nicer=${NICER_BIN:-.build/release/nicer}
 [ -x "$nicer" ] || swift build -c release >/dev/null
 work=${BENCH_DIR:-$(mktemp -d)}; mkdir -p "$work"
