@@ -86,6 +86,8 @@ public final class NICeLoss {
                       s: sBuffer.baseAddress!, ds: dsBuffer.baseAddress!)
             }
         }
+        // The data terms' mean weight (1 under L1): the extra terms' balance and the normalised step's divisor.
+        let balance = uncertainty ? Self.meanDataWeight(bounded, region: region) : 1
         if !extraTerms.isEmpty {
             let rgb = Tensor(Shape(1, 3, output.shape.h, output.shape.w), values: Array(output.values[0..<(3 * plane)]))
             let dRGB = Tensor(rgb.shape)
@@ -94,15 +96,13 @@ public final class NICeLoss {
             var extras: [Float] = []
             for term in extraTerms { extras += term.evaluate(rgb: rgb, frame: frame, dRGB: dRGB) }
             extraSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let balance = uncertainty ? Self.meanDataWeight(bounded, region: region) : 1
             lastBalance = balance
             for i in 0..<(3 * plane) { gradient.pointer[i] += balance * dRGB.pointer[i] }
             result.terms += extras
             result.total += balance * extras.reduce(0, +)
         }
         if uncertainty, normalizesStep {
-            let m = Self.meanDataWeight(bounded, region: region)
-            for i in 0..<(3 * plane) { gradient.pointer[i] /= m }
+            for i in 0..<(3 * plane) { gradient.pointer[i] /= balance }
         }
         return result
     }

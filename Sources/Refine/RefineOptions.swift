@@ -72,9 +72,11 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// epochs collapse (docs/benchmarks.md, "Refine benchmarks": up to 10 dB lost on a real pair).
     public var uncertaintyRamp = 2.0
     /// How hard σ's log-variance pulls on the features it shares with the RGB mapping (0…1; 1: one
-    /// output conv for both, as before). 0.1: at 1 the switch-on threw short fits back (a real
-    /// pair's score 32 → 17 dB; the test bed's 20.3 → 18.2 dB); at 0 σ could no longer mark one
-    /// frame's outlier blocks (0.77× the clean face's σ, against 1.4× at 0.1 and 1; docs/real-footage.md).
+    /// output conv for both, as before). 0.1: at 1 the switch-on threw short fits back (with the
+    /// normalised step, the test bed's first full-resolution epoch 18.2 dB against 20.3 without σ;
+    /// the old build on a real pair 32 → 17 dB); at 0 σ could no longer mark one frame's outlier
+    /// blocks (0.77× the clean face's σ where the test asks 1.3×, met at 0.1 and 1, failed at 0.03;
+    /// docs/real-footage.md).
     public var sigmaFeedback: Float = 0.1
     public var learningRate: Float = 2e-4
     /// Epoch cap (1…1000); with the automatic stop, training may end earlier.

@@ -23,9 +23,10 @@ public enum FrameSchedule {
 /// How many Adam steps an epoch takes: the clip's share of the step budget (`RefineOptions.visits`).
 public enum StepBudget {
     /// The floor of an epoch, 800 steps at the default cap of 20: what a fit needs is mostly a
-    /// number of steps, not of visits per frame. On a 100-frame DeepFaceLive pair 320 steps left
-    /// the refined face halfway to the target's identity (dlib distance to the swap 0.42, 0.26
-    /// after the old 1920), 640 steps 0.36, 800 steps 0.29 (docs/real-footage.md, "Step budget").
+    /// number of steps, not of visits per frame. On a 100-frame DeepFaceLive pair (Kim_Jarrey_0,
+    /// σ detached while the budget was measured) 320 steps left the refined face halfway to the
+    /// target's identity (dlib distance to the swap 0.42; 0.26 after the old 1920), 640 steps 0.36,
+    /// 800 steps 0.29; at the final defaults 800 steps give 0.38 (docs/real-footage.md, "Step budget").
     public static let minimumStepsPerEpoch = 40
 
     /// `framesPerEpoch` when given (0: the clip once; else capped at the clip's length), else
