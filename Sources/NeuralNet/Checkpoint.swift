@@ -13,6 +13,19 @@ public enum Checkpoint {
     }
 
     public static func save(_ parameters: Parameters, optimizer: Adam?, architecture: String, to path: String) throws {
+        let (tensors, metadata) = contents(parameters, optimizer: optimizer, architecture: architecture)
+        try Safetensors.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// The checkpoint's bytes, for a caller that writes them through its own atomic output (refine
+    /// does, so an interrupt takes away a checkpoint half written).
+    public static func encode(_ parameters: Parameters, optimizer: Adam?, architecture: String) throws -> Data {
+        let (tensors, metadata) = contents(parameters, optimizer: optimizer, architecture: architecture)
+        return try Safetensors.encode(tensors, metadata: metadata)
+    }
+
+    private static func contents(_ parameters: Parameters, optimizer: Adam?, architecture: String)
+        -> (tensors: [String: Safetensors.Tensor], metadata: [String: String]) {
         var tensors: [String: Safetensors.Tensor] = [:]
         for entry in parameters.entries {
             tensors[entry.name] = .init(shape: entry.shape, values: Array(parameters.value(entry)))
@@ -24,7 +37,7 @@ public enum Checkpoint {
         }
         var metadata = ["format": format, "architecture": architecture]
         if let optimizer { metadata["adam.step"] = String(optimizer.step) }
-        try Safetensors.write(tensors, metadata: metadata, to: path)
+        return (tensors, metadata)
     }
 
     /// Loads weights (and Adam state when `optimizer` is given) after checking that every name,

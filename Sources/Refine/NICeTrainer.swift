@@ -90,6 +90,12 @@ final class NICeTrainer {
         epoch >= coarseEpochs - PriorGuard.referenceEpochs || coarseEpochs >= options.epochs
     }
 
+    /// Writes the weights (and Adam state) through `AtomicOutput`, so an interrupt removes a
+    /// checkpoint half written and readers see the old file or the whole new one.
+    private func saveCheckpoint(optimizer: Adam?, to path: String) throws {
+        try AtomicOutput.write(try Checkpoint.encode(network.parameters, optimizer: optimizer, architecture: architecture), to: path)
+    }
+
     /// Where a fit in `work` keeps its best weights.
     static func bestCheckpoint(in work: String) -> String { work + "/best.safetensors" }
 
@@ -184,9 +190,9 @@ final class NICeTrainer {
             let previous = state.checkpoint
             state.checkpoint = "epoch-\(record.epoch).safetensors"
             try timed("checkpoints") {
-                try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: work + "/" + state.checkpoint!)
+                try saveCheckpoint(optimizer: adam, to: work + "/" + state.checkpoint!)
                 if guarded, epoch == coarseEpochs - 1 {
-                    try Checkpoint.save(network.parameters, optimizer: adam, architecture: architecture, to: work + "/" + coarseCheckpoint)
+                    try saveCheckpoint(optimizer: adam, to: work + "/" + coarseCheckpoint)
                 }
             }
             // Coarse epochs are scored at the resolution they train at: once the fine phase starts,
@@ -194,7 +200,7 @@ final class NICeTrainer {
             let bestSoFar = firstFine ? -.infinity : state.bestEpoch.flatMap { state.epochs[$0 - 1].score } ?? -.infinity
             if let score = record.score, score > bestSoFar {
                 state.bestEpoch = record.epoch
-                try timed("checkpoints") { try Checkpoint.save(network.parameters, optimizer: nil, architecture: architecture, to: best) }
+                try timed("checkpoints") { try saveCheckpoint(optimizer: nil, to: best) }
             }
             let judged = coarse ? 0 : min(state.epochs.count, coarseEpochs + settlingEpochs)
             let phase = state.epochs[judged...].compactMap(\.score)
