@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // nicer: removes temporal flicker from face-swapped videos and measures how stable a video is.
-// Imports point one way: nicer (CLI) → Refine (pipelines) → Stability/Synth/Faces → Media/Flow/NeuralNet → Tensor → C shims.
-// C modules stay private.
+// Imports point one way (docs/architecture.md): nicer (CLI) → Refine (pipelines) → Reports (output layer) → Stability
+// → Faces/Flow/Media; Refine → Face3D → Faces → NeuralNet → Tensor → C shims; Synth → Media. C modules stay private.
 import PackageDescription
 
 let package = Package(
@@ -37,8 +37,8 @@ let package = Package(
         .target(name: "Flow", dependencies: ["Tensor"]),
         .target(name: "Media", dependencies: ["CFFmpeg", "CPNG", "Tensor"]),
         .target(name: "Synth", dependencies: ["Media", "Tensor"]),
-        .target(name: "Stability", dependencies: ["Flow", "Media", "Tensor"]),
-        .target(name: "Reports", dependencies: []),
+        .target(name: "Stability", dependencies: ["Faces", "Flow", "Media", "Tensor"]),
+        .target(name: "Reports", dependencies: ["Media", "Stability"]),
         .target(name: "Faces", dependencies: ["NeuralNet", "Tensor"]),
         .target(name: "Face3D", dependencies: ["Faces", "Tensor"]),
         .target(name: "Refine", dependencies: ["Face3D", "Faces", "Media", "NeuralNet", "Flow", "Stability", "Reports", "Tensor"]),

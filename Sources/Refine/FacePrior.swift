@@ -2,6 +2,7 @@ import Face3D
 import Faces
 import Foundation
 import Media
+import Stability
 import Tensor
 
 /// The 3D face prior of one refine run: which one ran (or why none did), each frame's surface in

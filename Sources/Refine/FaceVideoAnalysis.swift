@@ -1,6 +1,8 @@
 import Faces
 import Foundation
 import Media
+import Reports
+import Stability
 import Tensor
 
 /// What `nicer faces` does and writes; every field has a default and a range.
@@ -55,25 +57,6 @@ public struct FaceAnalysisReport: Codable, Equatable, Sendable {
     public var frames: [FrameFaces]
 }
 
-/// The model files, located once (package paths, environment, or explicit flags).
-public struct FaceModels: Sendable {
-    public let detector: String
-    public let landmarks68: String
-    public let landmarks5: String
-    public let identity: String
-
-    public init(detector: String? = nil, landmarks68: String? = nil, landmarks5: String? = nil, identity: String? = nil) throws {
-        self.detector = try FaceAssets.locate(.detector, override: detector)
-        self.landmarks68 = try FaceAssets.locate(.landmarks68, override: landmarks68)
-        self.landmarks5 = try FaceAssets.locate(.landmarks5, override: landmarks5)
-        self.identity = try FaceAssets.locate(.identity, override: identity)
-    }
-
-    var paths: [String: String] {
-        ["detector": detector, "landmarks68": landmarks68, "landmarks5": landmarks5, "identity": identity]
-    }
-}
-
 /// `nicer faces`: tracks the face through a video, then writes faces.json (boxes, exact and
 /// smoothed landmarks, descriptors, summary), the resolved options, and optionally an overlay
 /// preview and per-frame mask PNGs. Every output appears whole or not at all.
@@ -115,11 +98,8 @@ public enum FaceVideoAnalysis {
             try render(video: video, info: info, smoothed: smoothed, boxes: frames.map(\.box), outputDirectory: outputDirectory,
                        options: options, progress: progress)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try AtomicOutput.write(try encoder.encode(report), to: outputDirectory + "/faces.json")
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicOutput.write(try encoder.encode(options), to: outputDirectory + "/faces-config.json")
+        try ReportFiles.writeJSON(report, to: outputDirectory + "/faces.json", pretty: false)
+        try ReportFiles.writeJSON(options, to: outputDirectory + "/faces-config.json")
         return report
     }
 
@@ -180,12 +160,6 @@ public enum FaceVideoAnalysis {
             throw error
         }
     }
-}
-
-/// Input the pipeline cannot work with (no face, mismatched clips, …): a clear message, exit status 3.
-public struct PipelineError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }
 
 /// Drawing for previews (RGB Image8, clipped at the borders).

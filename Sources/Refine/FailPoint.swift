@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// A test hook: with `NICER_FAIL_AT=<stage>` in the environment, `check(stage)` throws there, so
 /// tests can see what a failure late in a run leaves behind. Nothing else can make those stages

@@ -2,6 +2,8 @@ import Face3D
 import Faces
 import Foundation
 import Media
+import Reports
+import Stability
 import Tensor
 
 /// fit3d.json: the 3D face fit of a video, per frame.
@@ -46,7 +48,7 @@ public enum Fit3DJob {
             let model = try FLAMEModel.load(flame)
             loaded = (model, try LandmarkEmbedding.load(flameEmbedding, model: model))
         }
-        try RefineJob.prepareOutput(output)
+        try OutputFolder.prepare(output)
         let (tracks, source) = try landmarks(video: video, frames: info.frameCount, file: landmarkFile, models: models, progress: progress)
         var report: Fit3DReport
         var wireframes: [[(SIMD2<Double>, SIMD2<Double>)]] = []
@@ -86,9 +88,7 @@ public enum Fit3DJob {
                                  shape: prior.shape.flatMap { [$0.x, $0.y, $0.z] }, frames: frames)
         }
         try overlay(video: video, info: info, wireframes: wireframes, tracks: tracks, output: output + "/overlay.mp4", progress: progress)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try AtomicOutput.write(try encoder.encode(report), to: output + "/fit3d.json")
+        try ReportFiles.writeJSON(report, to: output + "/fit3d.json", pretty: false)
         return report
     }
 

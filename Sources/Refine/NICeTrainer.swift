@@ -2,6 +2,7 @@ import Faces
 import Flow
 import Foundation
 import Media
+import Reports
 import NeuralNet
 import Stability
 import Tensor
@@ -83,11 +84,11 @@ final class NICeTrainer {
 
     /// Whether epoch `epoch` is scored. A half-resolution epoch followed by a full-resolution
     /// phase competes for nothing (the best is chosen among full-resolution epochs, and the coarse
-    /// phase runs its share whatever its score), so only the last `PriorGuard.referenceEpochs`
+    /// phase runs its share whatever its score), so only the last `StopRule.PriorGuard.referenceEpochs`
     /// are, for the guard's reference and the curve: the monitor renders 16 crops and 8 pairs'
     /// errors, on a DeepFaceLive pair about a third of an epoch's 40 steps.
     func monitors(_ epoch: Int) -> Bool {
-        epoch >= coarseEpochs - PriorGuard.referenceEpochs || coarseEpochs >= options.epochs
+        epoch >= coarseEpochs - StopRule.PriorGuard.referenceEpochs || coarseEpochs >= options.epochs
     }
 
     /// Writes the weights (and Adam state) through `AtomicOutput`, so an interrupt removes a
@@ -143,7 +144,7 @@ final class NICeTrainer {
             // A fit that ends on weights the prior has pulled back to the target crop is trained
             // again without it (checked here, so a resume after the stop's state write repeats it).
             if guarded, !loss.extraTerms.isEmpty, state.stopReason != nil || state.epochs.count >= options.epochs,
-               let withdrawal = PriorGuard.judge(state, coarseEpochs: coarseEpochs, fraction: options.priorGuard) {
+               let withdrawal = StopRule.PriorGuard.judge(state, coarseEpochs: coarseEpochs, fraction: options.priorGuard) {
                 try withdrawPrior(withdrawal, state: &state, work: work, checkpoint: coarseCheckpoint, statePath: statePath)
                 progress?("3D prior " + withdrawal.summary)
                 (fitStart, startEpoch, stepsDone) = (Date(), state.epochs.count, 0)
@@ -178,7 +179,7 @@ final class NICeTrainer {
                 record.eStab = eStab.isFinite ? eStab : 1
                 record.fidelity = fidelity.isFinite ? fidelity : 0
                 record.correction = correction.isFinite ? correction : nil
-                record.score = Self.score(record, proxyEStab: state.proxyEStab,
+                record.score = StopRule.score(record, proxyEStab: state.proxyEStab,
                                           targetEStab: coarse ? coarseTargetEStab ?? state.targetEStab : state.targetEStab)
             }
             record.seconds = Date().timeIntervalSince(start)
@@ -195,20 +196,13 @@ final class NICeTrainer {
                     try saveCheckpoint(optimizer: adam, to: work + "/" + coarseCheckpoint)
                 }
             }
-            // Coarse epochs are scored at the resolution they train at: once the fine phase starts,
-            // the best is chosen among fine epochs only.
-            let bestSoFar = firstFine ? -.infinity : state.bestEpoch.flatMap { state.epochs[$0 - 1].score } ?? -.infinity
-            if let score = record.score, score > bestSoFar {
+            if StopRule.isNewBest(record, state: state, firstFine: firstFine) {
                 state.bestEpoch = record.epoch
                 try timed("checkpoints") { try saveCheckpoint(optimizer: nil, to: best) }
             }
-            let judged = coarse ? 0 : min(state.epochs.count, coarseEpochs + settlingEpochs)
-            let phase = state.epochs[judged...].compactMap(\.score)
-            if options.stop == .automatic, !coarse || !fineFollows,
-               Plateau.reached(phase, patience: options.patience, delta: options.minImprovement) {
-                let last = state.epochs.count - phase.count + Plateau.lastImprovement(phase, delta: options.minImprovement) + 1
-                state.stopReason = String(format: "no gain above %.2g dB for %d epochs after epoch %d", options.minImprovement,
-                                          options.patience, last)
+            if options.stop == .automatic, !coarse || !fineFollows {
+                state.stopReason = StopRule.plateauStop(state.epochs, judgedFrom: coarse ? 0 : min(state.epochs.count, coarseEpochs + settlingEpochs),
+                                                        patience: options.patience, delta: options.minImprovement)
             }
             if state.stopReason == nil, state.epochs.count == options.epochs { state.stopReason = "epoch cap (\(options.epochs))" }
             try write(state, to: statePath)
@@ -243,17 +237,6 @@ final class NICeTrainer {
         state.checkpoint = checkpoint
         try write(state, to: statePath)
         if let previous, previous != checkpoint { try? FileManager.default.removeItem(atPath: work + "/" + previous) }
-    }
-
-    /// The automatic stop's score (docs/reference.md, "Automatic stop"): fidelity to the proxy in dB minus the
-    /// flicker in excess of the target's own, also in dB:
-    ///     score = PSNR(output, proxy) − 10·log10(max(1, e_stab(output) / e_stab(target)))
-    /// on the monitor pairs. Early epochs gain fidelity fast at no stability cost; once the fit
-    /// starts to follow the proxy's per-frame noise, e_stab climbs past the target's and the score
-    /// falls even while fidelity still creeps up.
-    static func score(_ r: EpochRecord, proxyEStab: Double, targetEStab: Double) -> Double? {
-        guard let fidelity = r.fidelity, let eStab = r.eStab else { return nil }
-        return fidelity - 10 * log10(max(1, eStab / max(targetEStab, 1e-12)))
     }
 
     /// Where the loss counts: the paste mask (`PasteMask`: face region and swap footprint, grown)
@@ -357,9 +340,7 @@ final class NICeTrainer {
     }
 
     private func write(_ state: TrainingState, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicOutput.write(try encoder.encode(state), to: path)
+        try ReportFiles.writeJSON(state, to: path)
     }
 }
 

@@ -1,5 +1,6 @@
 import Faces
 import Foundation
+import Media
 
 /// Every setting of `nicer refine` in one table: name, default, range. `validate()` checks the
 /// ranges; the resolved table is written next to the outputs (config.json).

@@ -57,24 +57,3 @@ public enum UncertaintyRamp {
         max(0, start + Int(epochs.rounded(.up)) - max(first, start))
     }
 }
-
-/// The automatic stop's notion of progress (Keras's early stopping with a minimum delta).
-public enum Plateau {
-    /// The index into `scores` of the last improvement: the first epoch, then every epoch that
-    /// beats the previous improvement's score by more than `delta` (dB), so slow creeping gains of
-    /// less than `delta` per epoch add up before they count.
-    public static func lastImprovement(_ scores: [Double], delta: Double) -> Int {
-        guard var reference = scores.first else { return 0 }
-        var last = 0
-        for (i, score) in scores.enumerated().dropFirst() where score > reference + delta {
-            reference = score
-            last = i
-        }
-        return last
-    }
-
-    /// True when the last `patience` epochs brought no improvement (above).
-    public static func reached(_ scores: [Double], patience: Int, delta: Double) -> Bool {
-        !scores.isEmpty && scores.count - 1 - lastImprovement(scores, delta: delta) >= patience
-    }
-}

@@ -18,7 +18,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     /// monitor frames' face mask: near 0 when the fit has gone back to the target crop (the
     /// residual mapping's zero correction; docs/benchmarks.md, "3D face prior" benchmarks). nil in old states.
     public var correction: Double?
-    /// The automatic stop's score (higher is better; see `NICeTrainer.score`).
+    /// The automatic stop's score (higher is better; see `StopRule.score`).
     public var score: Double?
     public var seconds: Double
     /// Mean weighted value of each 3D-prior term this epoch (albedo, detail); nil without a prior.
@@ -45,4 +45,27 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var priorWithdrawal: PriorWithdrawal?
 
     public init(fingerprint: String) { self.fingerprint = fingerprint }
+}
+
+/// What the guard did to one fit (kept in its state and report).
+public struct PriorWithdrawal: Codable, Equatable, Sendable {
+    /// The best full-resolution epoch, whose correction tripped the guard, and that correction.
+    public var epoch: Int
+    public var correction: Double
+    /// The half-resolution reference it fell below `fraction` of.
+    public var reference: Double
+    public var fraction: Double
+    /// The full-resolution epochs trained with the prior and then discarded (the curve restarts
+    /// after the last half-resolution epoch).
+    public var discarded: [EpochRecord]
+
+    public init(epoch: Int, correction: Double, reference: Double, fraction: Double, discarded: [EpochRecord]) {
+        (self.epoch, self.correction, self.reference, self.fraction, self.discarded) = (epoch, correction, reference, fraction, discarded)
+    }
+
+    public var summary: String {
+        String(format: "withdrawn: the best epoch (%d) had gone back to the target crop, correction %.2f < %.2g × %.2f "
+               + "(the last half-resolution epochs'); the full-resolution phase was trained again from epoch %d without it",
+               epoch, correction, fraction, reference, (discarded.first?.epoch ?? epoch) - 1)
+    }
 }

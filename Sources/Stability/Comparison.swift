@@ -76,30 +76,10 @@ public enum Comparison {
             }
             return reader
         }
-        var squared = [Double](repeating: 0, count: proxies.count), mass = 0.0
-        var previousTruth: Image8?
-        func accumulateTruth(_ truth: Image8, _ frames: [Image8], _ mask: [Float]?) {
-            for i in 0..<(info.width * info.height) {
-                let m = Double(mask?[i] ?? 1)
-                guard m > 0 else { continue }
-                for (k, f) in frames.enumerated() {
-                    for c in 0..<3 {
-                        let d = (Double(f.pixels[i * 3 + c]) - Double(truth.pixels[i * 3 + c])) / 255
-                        squared[k] += m * d * d
-                    }
-                }
-                mass += 3 * m
-            }
-        }
         let masks = try MaskProvider(source: mask, width: info.width, height: info.height, target: target, frameMaps: frameMaps)
-        let scorer = WarpingError(preset: preset)
-
-        var errors = Array(repeating: [Double?](), count: proxies.count)
-        var worstValue = Array(repeating: -1.0, count: proxies.count)
-        var worstIndex = [Int?](repeating: nil, count: proxies.count)
-        var worst: [String: WorstPair] = [:]
-        var previousTarget: Image8? = nil
-        var previousFrames: [Image8] = []
+        let scorer = ComparisonScorer(proxies: proxies, width: info.width, height: info.height, preset: preset,
+                                      thumbnailWidth: thumbnailWidth, wholeFrameFlow: wholeFrameFlow, truth: truth != nil,
+                                      errorMaps: errorMaps)
         for index in 0..<total {
             guard let t = try targetReader.nextFrame() else { break }
             let frames = try readers.map { reader -> Image8 in
@@ -111,52 +91,10 @@ public enum Comparison {
                 guard let f = try reader.nextFrame() else { throw StabilityError(description: "\(reader.path) ends after \(index) frames") }
                 return f
             }
-            if let previousTarget {
-                let m = try masks.mask(frame: index - 1)
-                if let previousTruth { accumulateTruth(previousTruth, previousFrames, m) }
-                // Flow only around the face; an empty mask scores nil without any flow.
-                let faceWindow = m.flatMap { FlowWindow.around(mask: $0, width: info.width, height: info.height) }
-                let emptyMask = m != nil && faceWindow == nil
-                let motion = emptyMask ? nil
-                    : scorer.motion(previousTarget: previousTarget, target: t, window: wholeFrameFlow ? nil : faceWindow)
-                for k in proxies.indices {
-                    let e = motion.flatMap { scorer.error(motion: $0, previousOutput: previousFrames[k], output: frames[k], mask: m) }
-                    errors[k].append(e)
-                    // Drawn at most once a pair: for the error video and a new worst pair alike.
-                    var drawn: Image8?
-                    func heatMap() -> Image8 {
-                        if let drawn { return drawn }
-                        let map = motion.map { scorer.errorMap(motion: $0, previousOutput: previousFrames[k], output: frames[k]) }
-                            ?? [Float](repeating: 0, count: info.width * info.height)
-                        drawn = ErrorHeatMap.render(frame: previousFrames[k], error: map, mask: m)
-                        return drawn!
-                    }
-                    if let errorMaps { try errorMaps(index, k, heatMap()) }
-                    if let e, e > worstValue[k] {
-                        worstValue[k] = e
-                        worstIndex[k] = index
-                        worst[proxies[k].name] = WorstPair(previous: thumbnail(previousFrames[k], width: thumbnailWidth),
-                                                           current: thumbnail(frames[k], width: thumbnailWidth),
-                                                           errorMap: thumbnail(heatMap(), width: thumbnailWidth))
-                    }
-                }
-            }
-            previousTarget = t
-            previousFrames = frames
-            previousTruth = truthFrame
+            try scorer.add(target: t, frames: frames, truth: truthFrame, mask: { try masks.mask(frame: $0) })
             progress?(index + 1, total)
         }
-        if let previousTruth { accumulateTruth(previousTruth, previousFrames, try masks.mask(frame: total - 1)) }
-        let scored = proxies.indices.map { k -> ComparisonReport.Proxy in
-            let values = errors[k].compactMap { $0 }
-            return .init(name: proxies[k].name, path: proxies[k].path, source: ProxyCatalogue.lookup(proxies[k].name),
-                         frames: errors[k], mean: values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count),
-                         worstFrame: worstIndex[k],
-                         truthPSNR: truth == nil || mass == 0 ? nil : min(99, 10 * log10(mass / max(squared[k], 1e-30))))
-        }
-        let report = ComparisonReport(target: target, mask: mask.description, flow: "DIS \(preset.rawValue) on the target" + (wholeFrameFlow || mask == .none ? ", whole frame" : ", in the mask's box + 25 %"),
-                                      proxies: scored, ranking: scored.sorted { $0.mean < $1.mean }.map(\.name))
-        return (report, worst)
+        return try scorer.finish(target: target, mask: mask, preset: preset) { try masks.mask(frame: $0) }
     }
 
     /// For `run`'s `frameMaps`: each video read in the target's frames (`FrameMap.aligning`), by path.

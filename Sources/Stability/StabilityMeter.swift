@@ -77,7 +77,7 @@ public enum StabilityMeter {
 }
 
 /// Yields frame masks in order, keeping only the few frames the proxy-derived union needs.
-final class MaskProvider {
+public final class MaskProvider {
     private let source: MaskSource
     private let width: Int
     private let height: Int
@@ -91,7 +91,7 @@ final class MaskProvider {
     static let dilation = 4
 
     /// `frameMaps`: as `Comparison.run` takes them; a proxy the masks come from is read through its map.
-    init(source: MaskSource, width: Int, height: Int, target: String, frameMaps: [String: FrameMap] = [:]) throws {
+    public init(source: MaskSource, width: Int, height: Int, target: String, frameMaps: [String: FrameMap] = [:]) throws {
         self.source = source
         self.width = width
         self.height = height
@@ -110,7 +110,7 @@ final class MaskProvider {
     }
 
     /// Feeds the next target frame (needed to derive masks from the proxy).
-    func next(target: Image8) throws {
+    public func next(target: Image8) throws {
         defer { seen += 1 }
         guard let proxy else { return }
         guard let p = try proxy.nextFrame() else {
@@ -127,7 +127,7 @@ final class MaskProvider {
     }
 
     /// Mask of frame `index`; for proxy masks, call after `next` has seen frame index + 1 (or the end).
-    func mask(frame index: Int) throws -> [Float]? {
+    public func mask(frame index: Int) throws -> [Float]? {
         switch source {
         case .none: return nil
         case .folder:

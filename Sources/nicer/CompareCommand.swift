@@ -1,8 +1,6 @@
 import ArgumentParser
 import Flow
 import Foundation
-import Media
-import Refine
 import Reports
 import Stability
 
@@ -33,7 +31,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Optical flow preset: ultrafast, fast or medium.")
     var flow = "medium"
 
-    @Option(help: "Folder for compare.json, compare.csv, compare.html and config.json (created if missing).")
+    @Option(name: .shortAndLong, help: "Folder for compare.json, compare.csv, compare.html and config.json (created if missing).")
     var out: String?
 
     @Flag(help: "Score the shortest length when frame counts differ.")
@@ -85,67 +83,26 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let list = try parsed()
-        let source: MaskSource = mask.map { .folder($0) }
-            ?? maskFrom.map { name in .fromProxy(list.first { $0.name == name }!.path) } ?? .none
+        var inputs = CompareJob.Inputs(target: target, proxies: list,
+                                       mask: mask.map { .folder($0) } ?? maskFrom.map { name in .fromProxy(list.first { $0.name == name }!.path) } ?? .none,
+                                       preset: DISOpticalFlow.Preset(rawValue: flow)!)
+        (inputs.trim, inputs.align, inputs.wholeFrameFlow, inputs.truth, inputs.faces) = (trim, align, wholeFrameFlow, truth, faces)
+        (inputs.identityPhotos, inputs.landmarks, inputs.identityLandmarks) = (identityPhotos, landmarks, identityLandmarks)
         let started = Date()
-        // Landmark files are read first, so a bad one fails before the long scoring.
-        let placement = try landmarks.map { try LandmarkFile.read($0, frames: try VideoInfo.probe(path: target).frameCount) }
-        let photoLandmarks = try identityLandmarks.map { try LandmarkFile.readPhotos($0, photos: identityPhotos.count) }
-        let result: (report: ComparisonReport, worst: [String: WorstPair])
-        let frameMaps = align ? try Comparison.frameMaps(target: target, videos: list.map(\.path)) : [:]
+        let result: CompareJob.Result
         do {
-            result = try Comparison.run(target: target, proxies: list, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!,
-                                        trim: trim, truth: truth, wholeFrameFlow: wholeFrameFlow, frameMaps: frameMaps,
-                                        progress: { Progress.line("compare", done: $0, total: $1, since: started) })
+            result = try CompareJob.run(inputs, progress: { Progress.line($0, done: $1, total: $2, since: started) })
         } catch let error as StabilityError {
             throw BadInput(description: error.description)
         }
-        let report = result.report
-        for (rank, name) in report.ranking.enumerated() {
-            let p = report.proxies.first { $0.name == name }!
-            let what = p.source.map { "\($0.kind), \($0.year)" } ?? "unknown source"
-            print(String(format: "%d. %@  e_stab %.6g  (%@)%@", rank + 1, name, p.mean, what,
-                         p.truthPSNR.map { String(format: "  PSNR to truth %.2f dB", $0) } ?? ""))
-        }
-        var faceReport: FaceComparisonReport?
-        if faces {
-            faceReport = try FaceComparison.run(target: target, videos: list, identityPhotos: identityPhotos, models: try FaceModels(),
-                                                placement: placement, photoLandmarks: photoLandmarks, frameMaps: frameMaps,
-                                                progress: { Progress.line($0, done: $1, total: $2, since: started) })
-        }
-        for m in faceReport?.videos ?? [] {
-            print(String(format: "   %@: eyes %.4f, mouth %.4f off the target; jitter %.4f (target %.4f); identity consistency %.4f%@",
-                         m.name, m.eyeConsistency, m.mouthConsistency, m.jitter, faceReport!.targetJitter, m.identityConsistency,
-                         m.identityToPhotos.map { String(format: ", %.4f to the photos", $0) } ?? ""))
-        }
+        for line in result.summaryLines { print(line) }
         guard let out else { return }
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw BadInput(description: "\(out): cannot create the output folder: \(error.localizedDescription)")
-        }
-        let json = JSONEncoder()
-        json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try json.encode(report).write(to: URL(fileURLWithPath: out + "/compare.json"), options: .atomic)
-        try Data(csv(report).utf8).write(to: URL(fileURLWithPath: out + "/compare.csv"), options: .atomic)
-        if let faceReport { try json.encode(faceReport).write(to: URL(fileURLWithPath: out + "/faces.json"), options: .atomic) }
-        try Data(try CompareReport.page(report, worst: result.worst, faces: faceReport).render().utf8).write(to: URL(fileURLWithPath: out + "/compare.html"), options: .atomic)
         let config: [String: String] = ["target": target, "proxies": list.map { "\($0.name)=\($0.path)" }.joined(separator: " "),
-                                        "mask": source.description, "flow": flow, "trim": String(trim), "align": String(align), "wholeFrameFlow": String(wholeFrameFlow), "faces": String(faces), "truth": truth ?? "",
+                                        "mask": inputs.mask.description, "flow": flow, "trim": String(trim), "align": String(align),
+                                        "wholeFrameFlow": String(wholeFrameFlow), "faces": String(faces), "truth": truth ?? "",
                                         "identity": identityPhotos.joined(separator: " "), "landmarks": landmarks ?? "",
                                         "identityLandmarks": identityLandmarks ?? ""]
-        try json.encode(config).write(to: URL(fileURLWithPath: out + "/config.json"), options: .atomic)
-        print("wrote \(out)/compare.json, compare.csv, compare.html, config.json\(faces ? ", faces.json" : "")")
-    }
-
-    func csv(_ report: ComparisonReport) -> String {
-        var lines = ["frame," + report.proxies.map(\.name).joined(separator: ",")]
-        let count = report.proxies.map(\.frames.count).max() ?? 0
-        for i in 0..<count {
-            lines.append("\(i + 1)," + report.proxies.map { p in
-                i < p.frames.count ? (p.frames[i].map { String(format: "%.9g", $0) } ?? "") : ""
-            }.joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        let files = try CompareOutputs.write(result, config: config, to: out)
+        print("wrote \(out)/" + files.joined(separator: ", "))
     }
 }

@@ -215,21 +215,8 @@ struct RefineCommand: ParsableCommand {
             options: options, models: models,
             progress: { Progress.status($0, since: started) })
         Progress.finish()
-        let f = report.flicker
-        print(String(format: "e_stab: %@ %.6g -> refined %.6g (%.2fx); median over frame pairs %.3g -> %.3g (target %.3g)",
-                     report.proxyName, report.eStabProxy, report.eStabRefined, report.eStabProxy / max(report.eStabRefined, 1e-12),
-                     f.proxy.median, f.refined.median, f.target.median)
-              + (f.lessStableThanProxy ? " — WARNING: the refined video is LESS stable than the proxy" : ""))
+        for line in report.summaryLines { print(line) }
         for warning in report.warnings { FileHandle.standardError.write(Data("nicer: warning: \(warning)\n".utf8)) }
-        print(String(format: "fidelity to the proxy in the face: %.2f dB; region: %@", report.fidelity, report.region))
-        for (k, s) in report.segments.enumerated() {
-            print("segment \(k + 1) (frames \(s.frames[0])…\(s.frames[1])): best epoch \(s.bestEpoch.map(String.init) ?? "-"), \(s.stopReason ?? "")")
-            if let withdrawal = s.priorWithdrawal { print("  3D prior " + withdrawal.summary) }
-        }
-        print("prior: \(report.prior)")
-        print("crops: \(report.cropSize.side)² (\(report.cropSize.reason))")
-        if let alignment = report.alignment { print("aligned: \(alignment)") }
-        if let skipped = report.facesSkipped { print("face measures skipped: \(skipped)") }
         print("wrote \(report.output), report.json, report.html, config.json\(options.preview ? ", preview.mp4" : "")")
     }
 }

@@ -78,6 +78,39 @@ final class RefineCLITests: XCTestCase {
         XCTAssertGreaterThan(by["refined"]!.truthPSNR!, by["proxy"]!.truthPSNR! + 3)
     }
 
+    /// The scoring pass reads target, proxy and the delivered video once each and scores them as
+    /// `nicer compare --mask OUT/masks` does (same flow preset, same masks): the same e_stab to the
+    /// last digit. report.json lists the passes over the clip and the seconds of each stage.
+    func testScoresInOnePassAsCompareWouldAndCountsItsPasses() throws {
+        struct Passes: Decodable {
+            struct Pass: Decodable { let stage: String; let videos: [String] }
+            let passes: [Pass]
+            let timings: [String: Double]
+            let eStabProxy: Double
+            let eStabRefined: Double
+        }
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 8)
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "2", "--fixed-epochs"] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("in 5 passes over the clip"), run.stdout)
+        let r = try JSONDecoder().decode(Passes.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/report.json")))
+        XCTAssertEqual(r.passes.map(\.stage), ["pairing", "analysis", "crops", "write", "scoring"])
+        XCTAssertEqual(r.passes.last?.videos, ["target", "proxy", "refined"])
+        for stage in ["pairing", "analysis", "crops", "training", "render", "write", "scoring"] {
+            XCTAssertGreaterThan(r.timings[stage] ?? -1, 0, stage)
+        }
+        let compare = try nicer(["compare", "--target", clip + "/target.mkv", "--mask", out + "/masks", "--flow", "fast",
+                                 "--proxy", "proxy=\(clip)/proxy.mkv", "--proxy", "refined=\(out)/refined.mp4", "--out", dir.file("compare")])
+        XCTAssertEqual(compare.status, 0, compare.stderr)
+        let scores = try JSONDecoder().decode(Compare.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("compare/compare.json"))))
+        let by = Dictionary(uniqueKeysWithValues: scores.proxies.map { ($0.name, $0.mean) })
+        XCTAssertEqual(r.eStabProxy, by["proxy"]!, accuracy: 1e-12 * by["proxy"]!)
+        XCTAssertEqual(r.eStabRefined, by["refined"]!, accuracy: 1e-12 * by["refined"]!)
+    }
+
     /// σ switching on at the full-resolution phase does not throw the fit back: its first
     /// full-resolution epoch is within 1 dB of the same fit without σ. Before σ's head was
     /// detached from the features and its step normalised (`UNetConfig.detachedLogVariance`,

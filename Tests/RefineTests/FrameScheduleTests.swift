@@ -33,12 +33,12 @@ final class PlateauTests: XCTestCase {
         // 27.13 → 27.26 is the first gain above 0.1; 27.34 is only 0.08 above that, so the phase
         // has been flat for three epochs after index 3.
         let scores = [27.13, 27.14, 27.18, 27.26, 27.26, 27.34, 27.32]
-        XCTAssertEqual(Plateau.lastImprovement(scores, delta: 0.1), 3)
-        XCTAssertTrue(Plateau.reached(scores, patience: 3, delta: 0.1))
-        XCTAssertFalse(Plateau.reached(scores, patience: 4, delta: 0.1))
+        XCTAssertEqual(StopRule.Plateau.lastImprovement(scores, delta: 0.1), 3)
+        XCTAssertTrue(StopRule.Plateau.reached(scores, patience: 3, delta: 0.1))
+        XCTAssertFalse(StopRule.Plateau.reached(scores, patience: 4, delta: 0.1))
         // With delta 0 any better score counts: 27.34 at index 5.
-        XCTAssertEqual(Plateau.lastImprovement(scores, delta: 0), 5)
-        XCTAssertFalse(Plateau.reached(scores, patience: 3, delta: 0))
+        XCTAssertEqual(StopRule.Plateau.lastImprovement(scores, delta: 0), 5)
+        XCTAssertFalse(StopRule.Plateau.reached(scores, patience: 3, delta: 0))
     }
 
     func testTheFinePhaseIsJudgedOnlyOnceSigmasRangeHasOpened() {
@@ -56,14 +56,14 @@ final class PlateauTests: XCTestCase {
         // 0.06 dB per epoch never beats the previous epoch by 0.1, but beats the last improvement
         // every second epoch, so a steady climb never plateaus.
         let scores = (0..<12).map { 20 + 0.06 * Double($0) }
-        XCTAssertFalse(Plateau.reached(scores, patience: 3, delta: 0.1))
-        XCTAssertEqual(Plateau.lastImprovement(scores, delta: 0.1), 10)
+        XCTAssertFalse(StopRule.Plateau.reached(scores, patience: 3, delta: 0.1))
+        XCTAssertEqual(StopRule.Plateau.lastImprovement(scores, delta: 0.1), 10)
     }
 
     func testEmptyAndSingleEpochs() {
-        XCTAssertFalse(Plateau.reached([], patience: 1, delta: 0))
-        XCTAssertFalse(Plateau.reached([5], patience: 1, delta: 0))
-        XCTAssertTrue(Plateau.reached([5, 4], patience: 1, delta: 0))
+        XCTAssertFalse(StopRule.Plateau.reached([], patience: 1, delta: 0))
+        XCTAssertFalse(StopRule.Plateau.reached([5], patience: 1, delta: 0))
+        XCTAssertTrue(StopRule.Plateau.reached([5, 4], patience: 1, delta: 0))
     }
 }
 

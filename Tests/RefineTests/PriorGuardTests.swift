@@ -42,11 +42,11 @@ final class PriorGuardTests: XCTestCase {
     }
 
     func judge(_ corrections: [Double], best: Int, fraction: Double = RefineOptions().priorGuard) throws -> PriorWithdrawal? {
-        PriorGuard.judge(try Self.state(corrections, best: best), coarseEpochs: Self.coarseEpochs, fraction: fraction)
+        StopRule.PriorGuard.judge(try Self.state(corrections, best: best), coarseEpochs: Self.coarseEpochs, fraction: fraction)
     }
 
     func testWithdrawsFromTheCollapsedFitOnly() throws {
-        let reference = try XCTUnwrap(PriorGuard.reference(try Self.curve(Self.collapsed), coarseEpochs: Self.coarseEpochs))
+        let reference = try XCTUnwrap(StopRule.PriorGuard.reference(try Self.curve(Self.collapsed), coarseEpochs: Self.coarseEpochs))
         XCTAssertEqual(reference, (0.571 + 0.603 + 0.696) / 3, accuracy: 1e-12, "the last three half-resolution epochs")
         let withdrawal = try XCTUnwrap(try judge(Self.collapsed, best: Self.collapsedBest))
         XCTAssertEqual(withdrawal.epoch, 21)
@@ -57,29 +57,29 @@ final class PriorGuardTests: XCTestCase {
         XCTAssertNil(try judge(Self.dippedTwice, best: Self.dippedTwiceBest))
         XCTAssertNil(try judge(Self.collapsed, best: Self.collapsedBest, fraction: 0), "0 turns the guard off")
         // Judging every epoch would have withdrawn the prior from the fit that dipped.
-        let dipReference = try XCTUnwrap(PriorGuard.reference(try Self.curve(Self.dipped), coarseEpochs: Self.coarseEpochs))
-        XCTAssertTrue(PriorGuard.tripped(try Self.curve(Self.dipped)[19], reference: dipReference, fraction: 0.5))
+        let dipReference = try XCTUnwrap(StopRule.PriorGuard.reference(try Self.curve(Self.dipped), coarseEpochs: Self.coarseEpochs))
+        XCTAssertTrue(StopRule.PriorGuard.tripped(try Self.curve(Self.dipped)[19], reference: dipReference, fraction: 0.5))
     }
 
     func testJudgesOnlyAFullResolutionBestEpoch() throws {
         XCTAssertNil(try judge(Self.collapsed, best: 18), "a half-resolution best (a fit without a full-resolution phase yet)")
         var state = try Self.state(Self.collapsed, best: 21)
         state.bestEpoch = nil
-        XCTAssertNil(PriorGuard.judge(state, coarseEpochs: Self.coarseEpochs, fraction: 0.5))
-        XCTAssertNil(PriorGuard.judge(try Self.state(Self.collapsed, best: 21), coarseEpochs: 0, fraction: 0.5), "no half-resolution phase")
+        XCTAssertNil(StopRule.PriorGuard.judge(state, coarseEpochs: Self.coarseEpochs, fraction: 0.5))
+        XCTAssertNil(StopRule.PriorGuard.judge(try Self.state(Self.collapsed, best: 21), coarseEpochs: 0, fraction: 0.5), "no half-resolution phase")
     }
 
     func testNoReferenceWithoutHalfResolutionCorrections() throws {
-        XCTAssertNil(PriorGuard.reference(try Self.curve(Self.collapsed), coarseEpochs: 0), "no half-resolution phase")
-        XCTAssertNil(PriorGuard.reference(try Self.curve(Array(Self.collapsed.prefix(10))), coarseEpochs: Self.coarseEpochs),
+        XCTAssertNil(StopRule.PriorGuard.reference(try Self.curve(Self.collapsed), coarseEpochs: 0), "no half-resolution phase")
+        XCTAssertNil(StopRule.PriorGuard.reference(try Self.curve(Array(Self.collapsed.prefix(10))), coarseEpochs: Self.coarseEpochs),
                      "the phase has not ended")
         var older: [Double?] = Self.collapsed
         older[17] = nil
-        XCTAssertNil(PriorGuard.reference(try Self.curve(older), coarseEpochs: Self.coarseEpochs), "a record from before `correction`")
-        XCTAssertNil(PriorGuard.reference(try Self.curve(Array(repeating: 0, count: 20)), coarseEpochs: Self.coarseEpochs),
+        XCTAssertNil(StopRule.PriorGuard.reference(try Self.curve(older), coarseEpochs: Self.coarseEpochs), "a record from before `correction`")
+        XCTAssertNil(StopRule.PriorGuard.reference(try Self.curve(Array(repeating: 0, count: 20)), coarseEpochs: Self.coarseEpochs),
                      "a fit that never moved the crop gives no scale")
         let missing = try Self.curve([nil])[0]
-        XCTAssertFalse(PriorGuard.tripped(missing, reference: 0.5, fraction: 0.5))
+        XCTAssertFalse(StopRule.PriorGuard.tripped(missing, reference: 0.5, fraction: 0.5))
     }
 
     /// A state written before the guard existed still resumes; one with a withdrawal keeps it.

@@ -44,68 +44,27 @@ public enum FaceComparison {
                            landmarks68: ShapePredictor? = nil, targetFaces: [FaceObservation?]? = nil,
                            placement: [[SIMD2<Double>]?]? = nil, photoLandmarks: [[SIMD2<Double>]]? = nil,
                            frameMaps: [String: FrameMap] = [:], progress: ((String, Int, Int) -> Void)? = nil) throws -> FaceComparisonReport {
-        let detector = try loadedDetector ?? FaceDetector(path: models.detector)
-        // One 68-point model (~100 MB to parse) serves the tracker and the videos: predict is pure.
-        let predictor68 = try landmarks68 ?? ShapePredictor(path: models.landmarks68)
-        let tracker = FaceTracker(detector: detector, landmarks68: predictor68)
-        let predictor5 = try ShapePredictor(path: models.landmarks5)
-        let identity = try FaceIdentity(path: models.identity)
-        guard photoLandmarks == nil || photoLandmarks!.count == identityPhotos.count else {
-            throw PipelineError("landmarks for \(photoLandmarks!.count) identity photos, \(identityPhotos.count) photos given")
-        }
-        let photos = try identityPhotos.enumerated().map { k, path in
-            guard let given = photoLandmarks?[k] else { return try photoDescriptor(path, detector: detector, predictor5: predictor5, identity: identity) }
-            return identity.descriptor(FaceChip(landmarks: landmarkPoints(given)).extract(from: try readPhoto(path)))
-        }
-        let placed = placement.map { $0.map { $0.map(observation) } }
-
+        let measurer = try FaceMeasurer(videos: videos.map(\.name), identityPhotos: identityPhotos, versus: versus, models: models,
+                                        detector: loadedDetector, landmarks68: landmarks68, targetFaces: targetFaces,
+                                        placement: placement, photoLandmarks: photoLandmarks)
         let info = try VideoInfo.probe(path: target)
         let targetReader = try ReadAheadReader(path: target)
         let readers = try videos.map { try MappedReader(path: $0.path, map: frameMaps[$0.path]) }
-        var targetPoints: [[Landmark]] = [], points = [[[Landmark]]](repeating: [], count: videos.count)
-        var descriptors = [[[Float]]](repeating: [], count: videos.count)
         var frames = 0
         while let frame = try targetReader.nextFrame() {
             let others = try readers.map { try $0.nextFrame() }
             frames += 1
             progress?("faces", frames, info.frameCount)
-            let known = placed ?? targetFaces
-            let tracked = known.map { frames <= $0.count ? $0[frames - 1] : nil } ?? tracker.next(frame)
-            guard let face = tracked else { continue }
-            guard others.allSatisfy({ $0 != nil }) else { break }
-            // Given landmarks place the face; its points are predicted like every video's, so
-            // the openings are compared like with like.
-            targetPoints.append(placed != nil ? predictor68.predict(frame, box: face.box) : face.landmarks)
-            for (k, image) in others.enumerated() {
-                points[k].append(predictor68.predict(image!, box: face.box))
-                let chip = placed != nil ? FaceChip(landmarks: face.landmarks) : FaceChip(landmarks: predictor5.predict(image!, box: face.box))
-                descriptors[k].append(identity.descriptor(chip.extract(from: image!)))
-            }
+            guard measurer.add(target: frame, frames: others) else { break }
         }
-        guard !targetPoints.isEmpty else { throw PipelineError("no face found in \(target) (the detector finds faces of about 80 pixels and up)") }
-        let measures = videos.indices.map { k -> FaceMeasures in
-            let opening = FaceMetrics.openingConsistency(output: points[k], target: targetPoints)
-            var against: [String: Double] = [:]
-            for (a, b) in versus where a == videos[k].name {
-                guard let j = videos.firstIndex(where: { $0.name == b }) else { continue }
-                against[b] = meanCosine(descriptors[k], descriptors[j])
-            }
-            return FaceMeasures(
-                name: videos[k].name, eyeConsistency: opening.eyes, mouthConsistency: opening.mouth,
-                jitter: FaceMetrics.jitter(points[k]), identityConsistency: consistency(descriptors[k]), identityVersus: against,
-                identityToPhotos: photos.isEmpty ? nil
-                    : descriptors[k].reduce(0.0) { sum, d in sum + photos.reduce(0.0) { $0 + Double(FaceIdentity.cosine(d, $1)) } / Double(photos.count) }
-                    / Double(descriptors[k].count))
-        }
-        return FaceComparisonReport(frames: frames, framesWithFace: targetPoints.count, targetJitter: FaceMetrics.jitter(targetPoints),
-                                    videos: measures)
+        return try measurer.finish(target: target)
     }
 
     static func meanCosine(_ a: [[Float]], _ b: [[Float]]) -> Double {
         zip(a, b).reduce(0.0) { $0 + Double(FaceIdentity.cosine($1.0, $1.1)) } / Double(max(1, min(a.count, b.count)))
     }
 
-    static func consistency(_ descriptors: [[Float]]) -> Double {
+    public static func consistency(_ descriptors: [[Float]]) -> Double {
         guard let first = descriptors.first else { return 0 }
         var mean = [Float](repeating: 0, count: first.count)
         for d in descriptors { for i in d.indices { mean[i] += d[i] / Float(descriptors.count) } }
@@ -113,7 +72,7 @@ public enum FaceComparison {
     }
 
     /// A photo (any image FFmpeg reads: PNG, JPEG, …).
-    static func readPhoto(_ path: String) throws -> Image8 {
+    public static func readPhoto(_ path: String) throws -> Image8 {
         guard let image = try VideoReader(path: path).nextFrame() else { throw PipelineError("\(path): no image in the file") }
         return image
     }
@@ -131,7 +90,7 @@ public enum FaceComparison {
     }
 
     /// A photo and its largest detected face.
-    static func largestFace(inPhoto path: String, detector: FaceDetector) throws -> (Image8, FaceDetection) {
+    public static func largestFace(inPhoto path: String, detector: FaceDetector) throws -> (Image8, FaceDetection) {
         let image = try readPhoto(path)
         guard let face = detector.detect(image).max(by: { $0.box.right - $0.box.left < $1.box.right - $1.box.left }) else {
             throw PipelineError("\(path): no face found in the identity photo")

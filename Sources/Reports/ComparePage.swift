@@ -1,11 +1,10 @@
 import Foundation
 import Media
-public import Reports
 public import Stability
 
 /// The compare page (ranking, bars, per-frame curves, face measures, worst pairs), shared by
 /// `nicer compare` and `nicer refine`'s report.
-public enum CompareReport {
+public enum ComparePage {
     public static func page(_ report: ComparisonReport, worst: [String: WorstPair], faces: FaceComparisonReport?,
                             title: String? = nil) throws -> HTMLReport {
         var page = HTMLReport(title: title ?? "nicer compare: stability of \(report.proxies.count) proxies")

@@ -12,7 +12,7 @@ public enum LandmarkFile {
         var perFrame: [[[Double]]?]
         if let track = try? JSONDecoder().decode(LandmarkTrack.self, from: data) {
             perFrame = track.frames
-        } else if let faces = try? JSONDecoder().decode(FaceAnalysisReport.self, from: data) {
+        } else if let faces = try? JSONDecoder().decode(FacesFile.self, from: data) {
             perFrame = faces.frames.map { $0.smoothed ?? $0.landmarks?.map { $0.map(Double.init) } }
         } else {
             throw PipelineError("\(path): neither a landmarks.json (nicer synth) nor a faces.json (nicer faces)")
@@ -28,6 +28,17 @@ public enum LandmarkFile {
         }
         guard points.contains(where: { $0 != nil }) else { throw PipelineError("\(path): no frame has landmarks") }
         return points
+    }
+
+    /// The fields of nicer faces' faces.json this reader needs (the rest of its schema is `FaceAnalysisReport`).
+    private struct FacesFile: Decodable {
+        struct Frame: Decodable {
+            var landmarks: [[Int]]?
+            var smoothed: [[Double]]?
+        }
+        var frames: [Frame]
+        var summary: Summary
+        struct Summary: Decodable {}
     }
 
     /// The identity photos' landmarks: exactly one entry per photo, none missing.
