@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeuralNet
+import Reports
 import Tensor
 
 struct BenchTrainCommand: ParsableCommand {
@@ -32,10 +33,16 @@ struct BenchTrainCommand: ParsableCommand {
     @Flag(help: "Break the time down by layer (\"Conv2d backward dec0.up\"), not only by kind.")
     var byLayer = false
 
-    @Flag(help: "Print JSON reports, one per line.")
-    var json = false
+    @Option(help: ArgumentHelp("Output: text, or json (one report per line).", valueName: "text|json"))
+    var format: OutputFormat = .text
+
+    @Flag(name: .customLong("json"), help: .hidden)
+    var legacyJSON = false
+
+    var json: Bool { format == .json || legacyJSON }
 
     func validate() throws {
+        try format.check([.text, .json])
         guard (1...8).contains(levels), (1...256).contains(base), (1...1000).contains(steps) else {
             throw ValidationError("--levels 1...8, --base 1...256, --steps 1...1000")
         }
@@ -56,9 +63,7 @@ struct BenchTrainCommand: ParsableCommand {
             benchmark.byLayer = byLayer
             let report = try benchmark.run(checkpoint: checkpoint)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(String(decoding: try ReportFiles.json(report, pretty: false), as: UTF8.self))
             } else {
                 print(Self.text(report))
             }

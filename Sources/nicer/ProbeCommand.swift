@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Media
+import Reports
 
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,12 +11,17 @@ struct ProbeCommand: ParsableCommand {
     @Argument(help: "The video file.")
     var video: String
 
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
+    @Option(help: OutputFormat.help([.text, .json]))
+    var format: OutputFormat = .text
+
+    @Flag(name: .customLong("json"), help: .hidden)
+    var legacyJSON = false
 
     @Flag(name: .customLong("count-frames"),
           help: "Decode every frame to count them exactly (done anyway when the container has no count).")
     var countFrames = false
+
+    func validate() throws { try format.check([.text, .json]) }
 
     func run() throws {
         var info = try VideoInfo.probe(path: video, countFrames: countFrames)
@@ -23,10 +29,8 @@ struct ProbeCommand: ParsableCommand {
             info.audio?.packets = fingerprint.packets
             info.audio?.payloadCRC = fingerprint.crc
         }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(info), as: UTF8.self))
+        if format == .json || legacyJSON {
+            print(String(decoding: try ReportFiles.json(info), as: UTF8.self))
         } else {
             print(Self.text(info))
         }

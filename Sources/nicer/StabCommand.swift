@@ -1,5 +1,6 @@
 import ArgumentParser
 import Flow
+import Reports
 import Foundation
 import Stability
 
@@ -29,8 +30,8 @@ struct StabCommand: ParsableCommand {
     @Option(help: "Optical flow preset: ultrafast, fast or medium.")
     var flow = "medium"
 
-    @Option(help: "Output: text, json or csv.")
-    var format = "text"
+    @Option(help: OutputFormat.help([.text, .json, .csv]))
+    var format: OutputFormat = .text
 
     @Flag(help: "Score the shorter length when the frame counts differ.")
     var trim = false
@@ -47,7 +48,6 @@ struct StabCommand: ParsableCommand {
     func validate() throws {
         guard mask == nil || maskFrom == nil else { throw ValidationError("give --mask or --mask-from, not both") }
         guard DISOpticalFlow.Preset(rawValue: flow) != nil else { throw ValidationError("--flow must be ultrafast, fast or medium") }
-        guard ["text", "json", "csv"].contains(format) else { throw ValidationError("--format must be text, json or csv") }
     }
 
     func run() throws {
@@ -57,19 +57,17 @@ struct StabCommand: ParsableCommand {
         do {
             report = try StabilityMeter.measure(
                 video: video, reference: reference, mask: source, preset: DISOpticalFlow.Preset(rawValue: flow)!, trim: trim, align: align, wholeFrameFlow: wholeFrameFlow,
-                errorVideo: errorVideo, progress: format == "text" ? { Progress.line("stab", done: $0, total: $1, since: started) } : nil)
+                errorVideo: errorVideo, progress: format == .text ? { Progress.line("stab", done: $0, total: $1, since: started) } : nil)
         } catch let error as StabilityError {
             throw BadInput(description: error.description)
         }
         switch format {
-        case "json":
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        case "csv":
+        case .json:
+            print(String(decoding: try ReportFiles.json(report), as: UTF8.self))
+        case .csv:
             print("frame,e_stab")
             for f in report.frames { print("\(f.index),\(f.error.map { String(format: "%.9g", $0) } ?? "")") }
-        default:
+        case .text:
             print("video:     \(report.video)")
             print("reference: \(report.reference) (\(report.flow))")
             print("mask:      \(report.mask)")

@@ -26,7 +26,7 @@ final class ProbeCLITests: XCTestCase {
         let before = dir.contents()
 
         for name in ["truncated.mp4", "cut-faststart.mp4", "random.mp4", "empty.mp4", "folder.mp4", "missing.mp4"] {
-            for extra in [[], ["--json"], ["--count-frames"]] {
+            for extra in [[], ["--format", "json"], ["--json"], ["--count-frames"]] {
                 let result = try nicer(["probe", dir.file(name)] + extra, in: dir.path)
                 XCTAssertEqual(result.status, 3, "\(name) \(extra): \(result.stderr)")
                 let lines = result.stderr.split(separator: "\n")
@@ -52,7 +52,7 @@ final class ProbeCLITests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("30000/1001"), text.stdout)
         XCTAssertTrue(text.stdout.contains("audio:     none"), text.stdout)
 
-        let json = try nicer(["probe", path, "--json", "--count-frames"])
+        let json = try nicer(["probe", path, "--format", "json", "--count-frames"])
         XCTAssertEqual(json.status, 0, json.stderr)
         let info = try JSONDecoder().decode(VideoInfo.self, from: Data(json.stdout.utf8))
         XCTAssertEqual(info.width, 48)
@@ -68,6 +68,13 @@ final class ProbeCLITests: XCTestCase {
         XCTAssertEqual(missing.status, 2, missing.stderr)
         let nothing = try nicer(["frobnicate"])
         XCTAssertEqual(nothing.status, 2, nothing.stderr)
+        // One spelling of the output choice: --format, with the values each command writes.
+        for args in [["probe", "x.mp4", "--format", "csv"], ["probe", "x.mp4", "--format", "yaml"], ["stab", "x.mp4", "--reference", "y.mp4", "--format", "yaml"],
+                     ["bench", "train", "--format", "csv"]] {
+            let refused = try nicer(args)
+            XCTAssertEqual(refused.status, 2, "\(args): \(refused.stderr)")
+            XCTAssertTrue(refused.stderr.contains("--format"), refused.stderr)
+        }
         let help = try nicer(["--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("Exit status"), help.stdout)

@@ -14,7 +14,7 @@ final class SynthCLITests: XCTestCase {
         XCTAssertEqual(manifest.config, TestBedConfig(seed: 4, frames: 8, width: 64, height: 48,
                                                       faults: FaultStrengths(pump: 0, jitter: 0, mouth: 0, eyes: 0, blocks: 0.5)))
         for video in [manifest.files.target, manifest.files.gt, manifest.files.proxy] {
-            let probe = try nicer(["probe", dir.file("clip/" + video), "--json", "--count-frames"])
+            let probe = try nicer(["probe", dir.file("clip/" + video), "--format", "json", "--count-frames"])
             XCTAssertEqual(probe.status, 0, probe.stderr)
             let info = try JSONDecoder().decode(VideoInfo.self, from: Data(probe.stdout.utf8))
             XCTAssertEqual([info.width, info.height, info.frameCount], [64, 48, 8])

@@ -13,7 +13,7 @@ if [ -z "$video" ]; then
     -c:v libx264 -crf 18 -pix_fmt yuv420p "$video"
 fi
 swift build -c release >/dev/null
-frames=$(.build/release/nicer probe "$video" --json --count-frames | python3 -c 'import json,sys; print(json.load(sys.stdin)["frameCount"])')
+frames=$(.build/release/nicer probe "$video" --format json --count-frames | python3 -c 'import json,sys; print(json.load(sys.stdin)["frameCount"])')
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_cmd() {
   for _ in $(seq "$repeats"); do

@@ -20,7 +20,7 @@ export NICER_BIN=${NICER_BIN:-.build/release/nicer}
 
 # These VMs' speed drifts by up to ~30 % from minute to minute: a UNet step timed before and
 # after the 1080p run says how fast the machine was meanwhile.
-step_ms() { "$NICER_BIN" bench train --base 16 --size 256 --steps 10 --json |
+step_ms() { "$NICER_BIN" bench train --base 16 --size 256 --steps 10 --format json |
   python3 -c 'import json, sys; print("%.0f" % [json.loads(l) for l in sys.stdin][0]["medianStepMilliseconds"])'; }
 before=$(step_ms)
 BENCH_DIR=$work/real tools/bench/refine_real.sh "$target" "$proxy" 250 1920x1080 -- "$@" | tee "$work/real.log"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 threads="${1:-2}"; steps="${2:-10}"
 swift build -c release >/dev/null
 .build/release/nicer bench train --threads "$threads" --steps "$steps" --size 256 512
-nicer_json=$(.build/release/nicer bench train --threads "$threads" --steps "$steps" --size 256 512 --json)
+nicer_json=$(.build/release/nicer bench train --threads "$threads" --steps "$steps" --size 256 512 --format json)
 torch_json=$(python3 tools/bench/torch_unet.py --threads "$threads" --steps "$steps" --size 256 512 --json)
 python3 - "$nicer_json" "$torch_json" <<'PY'
 import json, sys
