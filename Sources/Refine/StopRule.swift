@@ -1,9 +1,9 @@
 import Foundation
 /// When a fit stops and which epoch it delivers, in one place: the score of a monitored epoch,
 /// the best epoch, the plateau that stops the fit, and the guard that takes a collapsed 3D prior
-/// out again (`NICeTrainer.fit` applies them; docs/reference.md, "Automatic stop").
+/// out again (`NICeTrainer.fit` applies them; docs/method.md, "Automatic stop").
 public enum StopRule {
-    /// The automatic stop's score (docs/reference.md, "Automatic stop"): fidelity to the proxy in dB minus the
+    /// The automatic stop's score (docs/method.md, "Automatic stop"): fidelity to the proxy in dB minus the
     /// flicker in excess of the target's own, also in dB:
     ///     score = PSNR(output, proxy) − 10·log10(max(1, e_stab(output) / e_stab(target)))
     /// on the monitor pairs. Early epochs gain fidelity fast at no stability cost; once the fit
