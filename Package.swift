@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // nicer: removes temporal flicker from face-swapped videos and measures how stable a video is.
-// Imports point one way (docs/architecture.md): nicer (CLI) → Refine (pipelines) → Reports (output layer) → Stability
+// Imports point one way (docs/architecture.md): nicer (CLI) → Batch → Refine (pipelines) → Reports (output layer) → Stability
 // → Faces/Flow/Media; Refine → Face3D → Faces → NeuralNet → Tensor → C shims; Synth → Media. C modules stay private.
 import PackageDescription
 
@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Synth", targets: ["Synth"]),
         .library(name: "Face3D", targets: ["Face3D"]),
         .library(name: "Refine", targets: ["Refine"]),
+        .library(name: "Batch", targets: ["Batch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,7 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CProcess"),
 
         // MARK: - Libraries
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
@@ -42,12 +44,13 @@ let package = Package(
         .target(name: "Faces", dependencies: ["NeuralNet", "Tensor"]),
         .target(name: "Face3D", dependencies: ["Faces", "Tensor"]),
         .target(name: "Refine", dependencies: ["Face3D", "Faces", "Media", "NeuralNet", "Flow", "Stability", "Reports", "Tensor"]),
+        .target(name: "Batch", dependencies: ["CProcess", "Media", "Refine", "Reports"]),
 
         // MARK: - Command-line tool (argument parsing only)
         .executableTarget(
             name: "nicer",
             dependencies: [
-                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports", "Faces", "Face3D", "Refine",
+                "Media", "Synth", "Tensor", "NeuralNet", "Flow", "Stability", "Reports", "Faces", "Face3D", "Refine", "Batch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -62,6 +65,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor", "Synth", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "RefineTests", dependencies: ["Refine", "Faces", "NeuralNet", "Media", "Synth", "Tensor", "TestSupport"]),
+        .testTarget(name: "BatchTests", dependencies: ["Batch", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["nicer", "Media", "Synth", "TestSupport"]),
     ]
 )

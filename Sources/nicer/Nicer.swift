@@ -1,4 +1,5 @@
 import ArgumentParser
+import Batch
 import Faces
 import Face3D
 import Foundation
@@ -33,9 +34,11 @@ struct Nicer: ParsableCommand {
             (missing, unreadable or unsuitable file), 130/143 interrupted (SIGINT/SIGTERM; unfinished outputs removed).
             """,
         subcommands: [ProbeCommand.self, SynthCommand.self, RefineCommand.self, StabCommand.self, CompareCommand.self, FacesCommand.self, Fit3DCommand.self,
-                      BenchCommand.self])
+                      BatchCommand.self, BenchCommand.self])
 
     static func main() {
+        // A refine a batch started ends with the batch.
+        try? ParentWatch.endWithParent(environment: ProcessInfo.processInfo.environment)
         // The signal sources must stay alive for the whole run.
         let status = withExtendedLifetime(takeAwayPartialOutputsOnInterrupt()) { () -> ExitStatus in
             do {
