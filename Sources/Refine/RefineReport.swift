@@ -55,6 +55,9 @@ public struct RefineReport: Codable, Sendable {
     public var warnings: [String]
     /// PSNR of the refined video to the proxy inside the face mask (how much of the swap survives), dB.
     public var fidelity: Double
+    /// RMS(refined − target) / RMS(proxy − target) in the paste masks (`SwapKept`): how much of the
+    /// swap's change the refined video kept; warned of below 0.5. nil where proxy = target.
+    public var swapKept: Double?
     /// Identity similarity, eye/mouth consistency and jitter (the face models must be installed and
     /// the detector must find the face); nil with the reason in `facesSkipped`.
     public var faces: FaceComparisonReport?
@@ -79,7 +82,8 @@ extension RefineReport {
                             proxyName, eStabProxy, eStabRefined, eStabProxy / max(eStabRefined, 1e-12),
                             f.proxy.median, f.refined.median, f.target.median)
                      + (f.lessStableThanProxy ? " — WARNING: the refined video is LESS stable than the proxy" : ""),
-                     String(format: "fidelity to the proxy in the face: %.2f dB; region: %@", fidelity, region)]
+                     String(format: "fidelity to the proxy in the face: %.2f dB%@; region: %@", fidelity,
+                            swapKept.map { String(format: "; %.0f %% of the swap's change kept", 100 * $0) } ?? "", region)]
         for (k, s) in segments.enumerated() {
             lines.append("segment \(k + 1) (frames \(s.frames[0])…\(s.frames[1])): best epoch \(s.bestEpoch.map(String.init) ?? "-"), \(s.stopReason ?? "")")
             if let withdrawal = s.priorWithdrawal { lines.append("  3D prior " + withdrawal.summary) }

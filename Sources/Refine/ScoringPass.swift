@@ -18,6 +18,7 @@ enum ScoringPass {
         let facesSkipped: String?
         /// Seconds of the pass spent on the face measures.
         let facesSeconds: Double
+        let swapKept: Double?
     }
 
     static func run(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, written: WritePass.Written,
@@ -47,22 +48,34 @@ enum ScoringPass {
         let proxies = try MappedReader(path: inputs.proxy, map: clip.proxyMap)
         let refined = try ReadAheadReader(path: written.video)
         var measuring = measurer != nil
+        var kept = SwapKept()
+        // Each frame's mask is read once: for its own frame, then as the scorer's previous frame.
+        var cached: [Int: [Float]?] = [:]
+        func mask(_ k: Int) throws -> [Float]? {
+            if let m = cached[k] { return m }
+            let m = try masks.mask(frame: k)
+            cached = [k: m]
+            return m
+        }
         for t in 0..<clip.frames {
             guard let target = try targets.nextFrame() else { throw PipelineError("\(inputs.target) ended after \(t) frames") }
             guard let proxy = try proxies.nextFrame() else { throw PipelineError("\(inputs.proxy) ended after \(t) frames") }
             guard let output = try refined.nextFrame() else { throw PipelineError("\(written.video) ended after \(t) frames") }
             try masks.next(target: target)
-            try scorer.add(target: target, frames: [proxy, output, target], mask: { try masks.mask(frame: $0) })
+            let previous = t > 0 ? try mask(t - 1) : nil
+            try scorer.add(target: target, frames: [proxy, output, target], mask: { k in k == t - 1 ? previous : try mask(k) })
+            kept.add(target: target.pixels, proxy: proxy.pixels, refined: output.pixels, mask: try mask(t))
             if measuring { measuring = measurer!.add(target: target, frames: [proxy, output]) }
             progress(String(format: "scoring %d/%d", t + 1, clip.frames))
         }
-        let (comparison, worst) = try scorer.finish(target: inputs.target, mask: source, preset: preset) { try masks.mask(frame: $0) }
+        let (comparison, worst) = try scorer.finish(target: inputs.target, mask: source, preset: preset) { try mask($0) }
         var faces: FaceComparisonReport?
         do {
             faces = try measurer?.finish(target: inputs.target)
         } catch let error as PipelineError {
             facesSkipped = error.description
         }
-        return Scores(comparison: comparison, worst: worst, faces: faces, facesSkipped: facesSkipped, facesSeconds: measurer?.seconds ?? 0)
+        return Scores(comparison: comparison, worst: worst, faces: faces, facesSkipped: facesSkipped, facesSeconds: measurer?.seconds ?? 0,
+                      swapKept: kept.ratio)
     }
 }

@@ -88,6 +88,7 @@ final class RefineCLITests: XCTestCase {
             let timings: [String: Double]
             let eStabProxy: Double
             let eStabRefined: Double
+            let swapKept: Double?
         }
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 8)
@@ -99,6 +100,10 @@ final class RefineCLITests: XCTestCase {
         let r = try JSONDecoder().decode(Passes.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/report.json")))
         XCTAssertEqual(r.passes.map(\.stage), ["pairing", "analysis", "crops", "write", "scoring"])
         XCTAssertEqual(r.passes.last?.videos, ["target", "proxy", "refined"])
+        // Two epochs of a tiny net keep some of the swap, not all of it and not none.
+        let kept = try XCTUnwrap(r.swapKept)
+        XCTAssertTrue((0.05...1.2).contains(kept), "\(kept)")
+        XCTAssertTrue(run.stdout.contains("of the swap's change kept"), run.stdout)
         for stage in ["pairing", "analysis", "crops", "training", "render", "write", "scoring"] {
             XCTAssertGreaterThan(r.timings[stage] ?? -1, 0, stage)
         }
