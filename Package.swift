@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Faces", dependencies: ["NeuralNet", "Tensor"]),
         .target(name: "Face3D", dependencies: ["Faces", "Tensor"]),
         .target(name: "Refine", dependencies: ["Face3D", "Faces", "Media", "NeuralNet", "Flow", "Stability", "Reports", "Tensor"]),
-        .target(name: "Batch", dependencies: ["CProcess", "Media", "Refine", "Reports"]),
+        .target(name: "Batch", dependencies: ["CProcess", "Faces", "Media", "Refine", "Reports"]),
 
         // MARK: - Command-line tool (argument parsing only)
         .executableTarget(

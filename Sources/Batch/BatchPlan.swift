@@ -9,9 +9,11 @@ public struct BatchPlan: Codable, Sendable {
     public var source: String
     public var refineArguments: [String]
     public var items: [BatchItem]
+    /// Set when the batch also exports DeepfakeBench crops (`--export deepfakebench`).
+    public var export: DeepfakeBenchExport.Settings?
 
-    public init(source: String, refineArguments: [String], items: [BatchItem]) {
-        (self.source, self.refineArguments, self.items) = (source, refineArguments, items)
+    public init(source: String, refineArguments: [String], items: [BatchItem], export: DeepfakeBenchExport.Settings? = nil) {
+        (self.source, self.refineArguments, self.items, self.export) = (source, refineArguments, items, export)
     }
 
     /// The items of an FF++ tree (ROOT) or a pairs list (`pairs`), with their frame counts.
@@ -40,11 +42,7 @@ public struct BatchPlan: Codable, Sendable {
     public static func path(_ folder: String) -> String { folder + "/batch.json" }
 
     public func write(to folder: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw MediaError(.output, call: "mkdir", path: folder, reason: "cannot create the batch folder")
-        }
+        try BatchFiles.makeFolder(folder, "the batch folder")
         try ReportFiles.writeJSON(self, to: Self.path(folder))
     }
 

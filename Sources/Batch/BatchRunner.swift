@@ -1,3 +1,4 @@
+import Faces
 import Foundation
 import Media
 import Reports
@@ -14,6 +15,8 @@ public final class BatchRunner: @unchecked Sendable {
         public var retryFailed = false
         /// Passed to every refine.
         public var refineArguments: [String] = []
+        /// DeepfakeBench crops of each done item (`--export deepfakebench`).
+        public var export: DeepfakeBenchExport.Settings?
         public init() {}
     }
 
@@ -71,6 +74,22 @@ public final class BatchRunner: @unchecked Sendable {
     private func process(_ item: BatchItem, threads: Int) {
         let previous = store.read(item.id)
         if previous?.status == .done, FileManager.default.fileExists(atPath: folder + "/" + item.reportPath) {
+            // Refined before the export was asked for: only the crops are missing.
+            if options.export != nil, previous?.export == nil, store.lock(item.id) {
+                defer { store.unlock(item.id) }
+                var state = previous!
+                switch exportCrops(item) {
+                case .success(let record): state.export = record
+                case .failure(let failure):
+                    state.status = .failed
+                    state.reason = failure.reason
+                }
+                try? store.write(state)
+                if state.status == .failed {
+                    count { $0.failed += 1 }
+                    return
+                }
+            }
             count { $0.skipped += 1 }
             return
         }
@@ -96,7 +115,13 @@ public final class BatchRunner: @unchecked Sendable {
         }
         lock.withLock { running += 1 }
         report()
-        let result = refine(item, threads: threads)
+        var result = refine(item, threads: threads)
+        if case .success = result, options.export != nil {
+            switch exportCrops(item) {
+            case .success(let record): state.export = record
+            case .failure(let failure): result = .failure(failure)
+            }
+        }
         lock.withLock { running -= 1 }
         state.finished = Date()
         state.seconds = state.finished!.timeIntervalSince(state.started!)
@@ -124,6 +149,20 @@ public final class BatchRunner: @unchecked Sendable {
     struct Failure: Error {
         var reason: String
         var interrupted = false
+    }
+
+    /// One face finder a worker thread (the models load once; a detector is not shared between threads).
+    private var finders: [ObjectIdentifier: FaceFinder] = [:]
+
+    private func exportCrops(_ item: BatchItem) -> Result<DeepfakeBenchExport.Record, Failure> {
+        guard let settings = options.export else { return .failure(Failure(reason: "no export asked for")) }
+        do {
+            let key = ObjectIdentifier(Thread.current)
+            let finder = try lock.withLock { try finders[key] ?? { let f = try FaceFinder(try FaceModels()); finders[key] = f; return f }() }
+            return .success(try DeepfakeBenchExport.export(item, batch: folder, settings: settings, faces: finder))
+        } catch {
+            return .failure(Failure(reason: "refined, but the DeepfakeBench export failed: \(error)"))
+        }
     }
 
     /// Runs refine for one item and delivers its video and report into the mirrored tree.

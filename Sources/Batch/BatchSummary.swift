@@ -66,6 +66,21 @@ public struct BatchSummary: Codable, Sendable {
                             queued: count(.queued), running: count(.running))
     }
 
+    /// Merges the records, writes the summary files and, when the batch exports them, the
+    /// DeepfakeBench dataset files; returns the summary and the dataset files written.
+    public static func update(_ folder: String) throws -> (summary: BatchSummary, datasets: [String]) {
+        let summary = try merge(folder)
+        try summary.write(to: folder)
+        let plan = try BatchPlan.read(folder)
+        guard plan.export != nil else { return (summary, []) }
+        let store = try StateStore(batch: folder)
+        var records: [String: DeepfakeBenchExport.Record] = [:]
+        for item in plan.items {
+            if let state = store.read(item.id), state.status == .done, let record = state.export { records[item.id] = record }
+        }
+        return (summary, try DeepfakeBenchExport.writeDatasets(batch: folder, plan: plan, records: records))
+    }
+
     static func median(_ values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }
         let s = values.sorted()

@@ -18,6 +18,8 @@ public struct ItemState: Codable, Equatable, Sendable {
     public var finished: Date?
     public var seconds: Double?
     public var figures: ItemFigures?
+    /// The crops `--export deepfakebench` wrote for the item.
+    public var export: DeepfakeBenchExport.Record?
 
     public init(id: String, status: Status = .queued) { (self.id, self.status) = (id, status) }
 }

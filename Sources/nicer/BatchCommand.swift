@@ -32,16 +32,34 @@ struct BatchSelection: ParsableArguments {
     @Option(help: "FF++ compression level: raw, c23 or c40.")
     var compression = "c23"
 
+    @Option(help: "Also write face crops and dataset files for a detector's training: deepfakebench (docs/batch.md).")
+    var export: String?
+
+    @Option(help: "Frames cropped a video for --export, spread evenly over it (1...1000).")
+    var exportFrames = 32
+
     func validate() throws {
         guard root == nil || pairs == nil else { throw ValidationError("give a dataset folder or --pairs, not both") }
         guard ["raw", "c23", "c40"].contains(compression) else { throw ValidationError("--compression must be raw, c23 or c40") }
+        if let export, export != DeepfakeBenchExport.folder { throw ValidationError("--export must be deepfakebench") }
+        guard (1...1000).contains(exportFrames) else { throw ValidationError("--export-frames must be in 1...1000") }
     }
 
-    /// A new plan from the dataset when one is named, else the folder's own.
+    /// A new plan from the dataset when one is named, else the folder's own; `--export` is kept in it,
+    /// so every shard's `run -o OUT` exports too.
     func plan(refineArguments: [String]) throws -> BatchPlan {
-        guard root != nil || pairs != nil else { return try BatchPlan.read(out) }
+        let settings = export.map { _ in DeepfakeBenchExport.Settings(frames: exportFrames) }
+        guard root != nil || pairs != nil else {
+            var plan = try BatchPlan.read(out)
+            if let settings, plan.export != settings {
+                plan.export = settings
+                try plan.write(to: out)
+            }
+            return plan
+        }
         let filter = DatasetScan.Filter(methods: methods.map { $0.split(separator: ",").map(String.init) } ?? [], compression: compression)
-        let plan = try BatchPlan.scan(root: root, pairs: pairs, filter: filter, refineArguments: refineArguments)
+        var plan = try BatchPlan.scan(root: root, pairs: pairs, filter: filter, refineArguments: refineArguments)
+        plan.export = settings
         try plan.write(to: out)
         return plan
     }

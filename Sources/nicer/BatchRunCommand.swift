@@ -47,15 +47,16 @@ struct BatchRunCommand: ParsableCommand {
         options.jobs = jobs
         options.retryFailed = retryFailed
         options.refineArguments = plan.refineArguments
+        options.export = plan.export
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         let started = Date()
         let runner = try BatchRunner(batch: selection.out, items: items, options: options, executable: executable,
                                      progress: { line in FileHandle.standardError.write(Data(String(format: "[%6.0fs] %@\n", Date().timeIntervalSince(started), line).utf8)) })
         let outcome = runner.run()
-        let summary = try BatchSummary.merge(selection.out)
-        try summary.write(to: selection.out)
+        let (summary, datasets) = try BatchSummary.update(selection.out)
         print("shard \(shard) (\(source)): \(outcome.done) refined, \(outcome.failed) failed, \(outcome.skipped) skipped, \(outcome.busy) held by other workers, \(outcome.interrupted) interrupted")
-        print("batch: \(summary.done) of \(summary.items.count) done, \(summary.failed) failed; wrote \(selection.out)/summary.json, summary.csv, summary.html")
+        print("batch: \(summary.done) of \(summary.items.count) done, \(summary.failed) failed; wrote \(selection.out)/summary.json, summary.csv, summary.html"
+              + datasets.map { ", " + $0 }.joined())
         if outcome.failed > 0 { throw ExitCode(1) }
     }
 }

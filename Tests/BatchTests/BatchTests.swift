@@ -130,4 +130,16 @@ final class BatchTests: XCTestCase {
         let job = ClusterPlan.kubernetes(r, command: ["/bin/nicer", "batch", "run"], image: "nicer:1", volume: "claim", mount: "/data")
         XCTAssertTrue(job.contains("completionMode: Indexed") && job.contains("completions: 4") && job.contains("value: \"4\""), job)
     }
+
+    /// The frames `--export deepfakebench` crops: numpy's linspace as DeepfakeBench takes them
+    /// (tools/golden/deepfakebench_golden.py), fewer when the clip is shorter than the count.
+    func testExportTakesDeepfakeBenchsFrames() throws {
+        struct Golden: Decodable { struct Case: Decodable { let count: Int; let n: Int; let indices: [Int] }; let frames: [Case] }
+        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: fixturePath("faces/deepfakebench.json"))))
+        XCTAssertEqual(golden.frames.count, 6)
+        for c in golden.frames {
+            XCTAssertEqual(DeepfakeBenchExport.frameIndices(count: c.count, frames: c.n), c.indices, "\(c.count) frames")
+        }
+        XCTAssertEqual(DeepfakeBenchExport.frameIndices(count: 0, frames: 32), [])
+    }
 }

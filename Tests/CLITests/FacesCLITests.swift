@@ -13,27 +13,10 @@ final class FacesCLITests: XCTestCase {
         let summary: Summary
     }
 
-    func slidingClip(_ path: String, frames: Int, face: Bool = true) throws {
-        let photo = try PNG.read(fixturePath("faces/astronaut.png")).image8
-        let writer = try VideoWriter(path: path, width: 320, height: 240, options: VideoWriterOptions(encoding: .lossless))
-        for t in 0..<frames {
-            var frame = Image8(width: 320, height: 240, channels: 3, fill: 90)
-            if face {
-                for y in 0..<photo.height {
-                    for x in 0..<photo.width {
-                        for c in 0..<3 { frame.pixels[((y + 10) * 320 + x + 20 + 2 * t) * 3 + c] = photo.pixels[(y * photo.width + x) * 3 + c] }
-                    }
-                }
-            }
-            try writer.write(frame)
-        }
-        try writer.finish()
-    }
-
     func testTracksLandmarksWritesMasksPreviewAndConfig() throws {
         let dir = try TempDirectory()
         let clip = dir.file("slide.mkv")
-        try slidingClip(clip, frames: 12)
+        try writeSlidingFaceClip(clip, frames: 12)
         let result = try nicer(["faces", clip, "-o", dir.file("out"), "--every", "4", "--masks"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: dir.file("out/faces.json"))))
@@ -62,7 +45,7 @@ final class FacesCLITests: XCTestCase {
         }
         let dir = try TempDirectory()
         let clip = dir.file("slide.mkv")
-        try slidingClip(clip, frames: 6)
+        try writeSlidingFaceClip(clip, frames: 6)
         let result = try nicer(["compare", "--target", clip, "--proxy", "same=\(clip)", "--faces", "--identity", fixturePath("faces/astronaut-rotated.png"),
                                 "--flow", "ultrafast", "--out", dir.file("out")])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -88,7 +71,7 @@ final class FacesCLITests: XCTestCase {
         }
         let dir = try TempDirectory()
         let clip = dir.file("slide.mkv"), proxy = dir.file("proxy.mkv")
-        try slidingClip(clip, frames: 6)
+        try writeSlidingFaceClip(clip, frames: 6)
         let reader = try VideoReader(path: clip)
         let writer = try VideoWriter(path: proxy, width: 320, height: 240, options: VideoWriterOptions(encoding: .lossless))
         while var frame = try reader.nextFrame() {
@@ -110,7 +93,7 @@ final class FacesCLITests: XCTestCase {
     func testNoFaceIsBadInputWithNoOutput() throws {
         let dir = try TempDirectory()
         let clip = dir.file("empty.mkv")
-        try slidingClip(clip, frames: 3, face: false)
+        try writeSlidingFaceClip(clip, frames: 3, photo: nil)
         let result = try nicer(["faces", clip, "-o", dir.file("out")])
         XCTAssertEqual(result.status, 3)
         XCTAssertTrue(result.stderr.contains("no face"), result.stderr)
