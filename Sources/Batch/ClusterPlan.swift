@@ -37,11 +37,20 @@ public enum ClusterPlan {
         #SBATCH --time=\(hms(r.seconds))
         #SBATCH --output=\(folder)/logs/slurm-%A_%a.out
         set -euo pipefail
-        mkdir -p \(quote(folder + "/logs"))
         export OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-\(r.cores)}
         exec \(command.map(quote).joined(separator: " "))
 
         """
+    }
+
+    /// Writes `batch.sbatch` into `folder` and makes its logs folder: Slurm opens a task's
+    /// `--output` file before the script starts, and a task whose folder is missing dies unlogged.
+    public static func writeSlurm(_ r: Resources, command: [String], folder: String) throws -> String {
+        let logs = folder + "/logs"
+        try BatchFiles.makeFolder(logs, "the logs folder")
+        let file = folder + "/batch.sbatch"
+        try BatchFiles.write(slurm(r, command: command, folder: folder), to: file, executable: true)
+        return file
     }
 
     /// An Indexed Job: `completions` = `parallelism` = tasks, the shard count in NICER_SHARD_COUNT;

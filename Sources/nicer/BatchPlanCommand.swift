@@ -50,10 +50,13 @@ struct BatchPlanCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: selection.out).standardizedFileURL.path
         let binary = nicer ?? Bundle.main.executablePath ?? "nicer"
         let command = [binary, "batch", "run", "-o", folder]
-        let file = slurm ? folder + "/batch.sbatch" : folder + "/batch-job.yaml"
-        let text = slurm ? ClusterPlan.slurm(resources, command: command, folder: folder)
-            : ClusterPlan.kubernetes(resources, command: command, image: image, volume: volume, mount: mount)
-        try BatchFiles.write(text, to: file, executable: slurm)
+        let file: String
+        if slurm {
+            file = try ClusterPlan.writeSlurm(resources, command: command, folder: folder)
+        } else {
+            file = folder + "/batch-job.yaml"
+            try BatchFiles.write(ClusterPlan.kubernetes(resources, command: command, image: image, volume: volume, mount: mount), to: file)
+        }
         print("\(plan.items.count) items in \(count) task(s) of \(cores) core(s), \(resources.memoryGB) GB, time limit \(resources.seconds / 60) min each: wrote \(file)")
     }
 }

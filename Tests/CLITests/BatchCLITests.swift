@@ -17,32 +17,13 @@ final class BatchCLITests: XCTestCase {
         let failed: Int
     }
 
-    /// original_sequences/youtube/c23/videos/{000,001}.mp4 and manipulated_sequences/{Deepfakes,FaceSwap}/c23/videos/{000_001,001_000}.mp4.
-    func tree(_ dir: TempDirectory, frames: Int = 8) throws -> String {
-        let root = dir.file("ffpp"), fm = FileManager.default
-        let originals = root + "/original_sequences/youtube/c23/videos"
-        try fm.createDirectory(atPath: originals, withIntermediateDirectories: true)
-        for (k, target) in ["000", "001"].enumerated() {
-            let clip = dir.file("clip\(k)")
-            let run = try nicer(["synth", clip, "--seed", "\(k + 1)", "--frames", "\(frames)", "--size", "64x64", "--quiet"])
-            XCTAssertEqual(run.status, 0, run.stderr)
-            try fm.copyItem(atPath: clip + "/target.mp4", toPath: "\(originals)/\(target).mp4")
-            for method in ["Deepfakes", "FaceSwap"] {
-                let folder = "\(root)/manipulated_sequences/\(method)/c23/videos"
-                try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                try fm.copyItem(atPath: clip + "/proxy.mp4", toPath: "\(folder)/\(target)_\(k == 0 ? "001" : "000").mp4")
-            }
-        }
-        return root
-    }
-
     func summary(_ out: String) throws -> Summary {
         try JSONDecoder().decode(Summary.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
     }
 
     func testRefinesATreeSideBySideFailsOnlyTheBadItemAndSkipsWhatIsDoneOnARerun() throws {
         let dir = try TempDirectory()
-        let root = try tree(dir)
+        let root = try makeSyntheticFFTree(dir)
         // A corrupt swap fails its item, never the batch.
         try Data(repeating: 7, count: 4000).write(to: URL(fileURLWithPath: root + "/manipulated_sequences/FaceSwap/c23/videos/001_000.mp4"))
         let out = dir.file("batch")
@@ -87,7 +68,7 @@ final class BatchCLITests: XCTestCase {
     /// checkpoints (its log says so) and finishes it, the item refined once.
     func testAKilledBatchResumesItsItemAndLeavesNoOrphan() throws {
         let dir = try TempDirectory()
-        let root = try tree(dir, frames: 12)
+        let root = try makeSyntheticFFTree(dir, frames: 12)
         let out = dir.file("batch")
         let slow = ["--", "--mask", "swap", "--size", "64", "--levels", "3", "--width", "8", "--epochs", "40", "--fixed-epochs",
                     "--frames-per-epoch", "0"]
@@ -127,7 +108,7 @@ final class BatchCLITests: XCTestCase {
 
     func testPlanWritesASlurmArrayAndAKubernetesIndexedJob() throws {
         let dir = try TempDirectory()
-        let root = try tree(dir)
+        let root = try makeSyntheticFFTree(dir)
         let out = dir.file("batch")
         let slurm = try nicer(["batch", "plan", root, "-o", out, "--slurm", "--tasks", "2"] + refine)
         XCTAssertEqual(slurm.status, 0, slurm.stderr)
