@@ -23,12 +23,17 @@ public enum DeepfakeBenchExport {
     public struct Record: Codable, Equatable, Sendable {
         public var refinedFrames: [String]
         public var originalFrames: [String]
+        public init(refinedFrames: [String], originalFrames: [String]) {
+            (self.refinedFrames, self.originalFrames) = (refinedFrames, originalFrames)
+        }
     }
 
     /// DeepfakeBench's labels for FF++'s methods and originals (its rearrange step), so its stock
     /// label_dict and loader read the export unchanged.
     static let faceForensicsLabels = ["Deepfakes": "FF-DF", "Face2Face": "FF-F2F", "FaceSwap": "FF-FS", "NeuralTextures": "FF-NT", "FaceShifter": "FF-FH"]
     static let faceForensicsReal = "FF-real"
+    /// DeepfakeBench names a method's dataset by its label, except FaceShifter's.
+    static let faceForensicsDatasets = ["FF-FH": "FaceShifter"]
     public static let folder = "deepfakebench"
 
     /// np.linspace(0, count − 1, n, dtype=int) without repeats: the frames DeepfakeBench takes.
@@ -86,7 +91,7 @@ public enum DeepfakeBenchExport {
     /// The dataset JSONs in DeepfakeBench's nested form (dataset → label → split → compression →
     /// video → label and frames), absolute paths: for FF++ methods one `<label>.json` a method
     /// (that method's refined swaps with the originals, as DeepfakeBench's own FF-DF.json pairs
-    /// them) and `FaceForensics++.json` with every method; for a pairs list's methods
+    /// them; FaceShifter's is FaceShifter.json) and `FaceForensics++.json` with every method; for a pairs list's methods
     /// `<method>.json` with labels `<method>_fake` and `<method>_real` and no compression level
     /// (DeepfakeBench's form for datasets other than FF++). Videos without an official split go
     /// to train. Returns the files written.
@@ -132,10 +137,10 @@ public enum DeepfakeBenchExport {
         }
         for label in fake.keys.sorted() {
             let ff = ffLabels.contains(label), realLabel = realOf[label]!
-            try write(ff ? label : String(label.dropLast("_fake".count)),
-                      .object([ff ? label : String(label.dropLast("_fake".count)): .object([
-                          label: nested(fake[label], withCompression: ff), realLabel: nested(real[realLabel], withCompression: ff),
-                      ])]))
+            let dataset = ff ? faceForensicsDatasets[label] ?? label : String(label.dropLast("_fake".count))
+            try write(dataset, .object([dataset: .object([
+                label: nested(fake[label], withCompression: ff), realLabel: nested(real[realLabel], withCompression: ff),
+            ])]))
         }
         if !ffLabels.isEmpty {
             var labels: [String: JSONValue] = [faceForensicsReal: nested(real[faceForensicsReal], withCompression: true)]
