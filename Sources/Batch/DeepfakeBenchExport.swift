@@ -99,7 +99,10 @@ public enum DeepfakeBenchExport {
         let root = URL(fileURLWithPath: batch).standardizedFileURL.path
         typealias Videos = [String: Video]
         var fake: [String: [String: [String: Videos]]] = [:]  // label → split → compression → videos
-        var real: [String: [String: [String: Videos]]] = [:]  // real label → …
+        // The originals of each fake label's swaps (a method's file pairs its swaps with their own
+        // targets), and of every FF++ method together for FaceForensics++.json.
+        var real: [String: [String: [String: Videos]]] = [:]  // fake label → split → compression → videos
+        var allReal: [String: [String: Videos]] = [:]
         var realOf: [String: String] = [:]  // fake label → its real label
         var ffLabels: [String] = []
         for item in plan.items {
@@ -112,8 +115,9 @@ public enum DeepfakeBenchExport {
             fake[label, default: [:]][split, default: [:]][item.compression, default: [:]][item.stem] =
                 Video(label: label, frames: record.refinedFrames.map { root + "/" + $0 })
             if !record.originalFrames.isEmpty {
-                real[realLabel, default: [:]][split, default: [:]][item.compression, default: [:]][item.targetStem] =
-                    Video(label: realLabel, frames: record.originalFrames.map { root + "/" + $0 })
+                let video = Video(label: realLabel, frames: record.originalFrames.map { root + "/" + $0 })
+                real[label, default: [:]][split, default: [:]][item.compression, default: [:]][item.targetStem] = video
+                if ff != nil { allReal[split, default: [:]][item.compression, default: [:]][item.targetStem] = video }
             }
         }
         let compressions = Set(plan.items.map(\.compression)).sorted()
@@ -139,11 +143,11 @@ public enum DeepfakeBenchExport {
             let ff = ffLabels.contains(label), realLabel = realOf[label]!
             let dataset = ff ? faceForensicsDatasets[label] ?? label : String(label.dropLast("_fake".count))
             try write(dataset, .object([dataset: .object([
-                label: nested(fake[label], withCompression: ff), realLabel: nested(real[realLabel], withCompression: ff),
+                label: nested(fake[label], withCompression: ff), realLabel: nested(real[label], withCompression: ff),
             ])]))
         }
         if !ffLabels.isEmpty {
-            var labels: [String: JSONValue] = [faceForensicsReal: nested(real[faceForensicsReal], withCompression: true)]
+            var labels: [String: JSONValue] = [faceForensicsReal: nested(allReal, withCompression: true)]
             for label in ffLabels { labels[label] = nested(fake[label], withCompression: true) }
             try write("FaceForensics++", .object(["FaceForensics++": .object(labels)]))
         }

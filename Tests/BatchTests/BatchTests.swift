@@ -148,12 +148,14 @@ final class BatchTests: XCTestCase {
     func testExportNamesDatasetsAsDeepfakeBenchsLoaderReadsThem() throws {
         let dir = try TempDirectory()
         let swap = BatchItem(method: "FaceShifter", compression: "c23", stem: "000_003", target: "/d/000.mp4", proxy: "/d/000_003.mp4", split: "test")
+        let other = BatchItem(method: "Deepfakes", compression: "c23", stem: "001_002", target: "/d/001.mp4", proxy: "/d/001_002.mp4", split: "test")
         let own = BatchItem(method: "roop", compression: "custom", stem: "clip", target: "/d/a.mp4", proxy: "/d/clip.mp4")
-        let plan = BatchPlan(source: "/d", refineArguments: [], items: [swap, own], export: DeepfakeBenchExport.Settings(frames: 2))
+        let plan = BatchPlan(source: "/d", refineArguments: [], items: [swap, other, own], export: DeepfakeBenchExport.Settings(frames: 2))
         let records = [swap.id: DeepfakeBenchExport.Record(refinedFrames: ["r/000.png"], originalFrames: ["o/000.png"]),
+                       other.id: DeepfakeBenchExport.Record(refinedFrames: ["s/000.png"], originalFrames: ["o1/000.png"]),
                        own.id: DeepfakeBenchExport.Record(refinedFrames: ["q/000.png"], originalFrames: [])]
         let written = try DeepfakeBenchExport.writeDatasets(batch: dir.path, plan: plan, records: records).map { URL(fileURLWithPath: $0).lastPathComponent }
-        XCTAssertEqual(written.sorted(), ["FaceForensics++.json", "FaceShifter.json", "roop.json"])
+        XCTAssertEqual(written.sorted(), ["FF-DF.json", "FaceForensics++.json", "FaceShifter.json", "roop.json"])
         func read(_ name: String) throws -> [String: Any] {
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("deepfakebench/" + name)))) as? [String: Any])
         }
@@ -162,7 +164,10 @@ final class BatchTests: XCTestCase {
         let video = try XCTUnwrap((shifter["FF-FH"]?["test"]?["c23"] as? [String: [String: Any]])?["000_003"])
         XCTAssertEqual(video["label"] as? String, "FF-FH")
         XCTAssertEqual(video["frames"] as? [String], [URL(fileURLWithPath: dir.path).standardizedFileURL.path + "/r/000.png"])
-        XCTAssertEqual((shifter["FF-real"]?["test"]?["c23"] as? [String: Any])?.keys.sorted(), ["000"])
+        XCTAssertEqual((shifter["FF-real"]?["test"]?["c23"] as? [String: Any])?.keys.sorted(), ["000"], "its own swaps' originals only")
+        let all = try XCTUnwrap((try read("FaceForensics++.json"))["FaceForensics++"] as? [String: [String: [String: Any]]])
+        XCTAssertEqual(Set(all.keys), ["FF-DF", "FF-FH", "FF-real"])
+        XCTAssertEqual((all["FF-real"]?["test"]?["c23"] as? [String: Any])?.keys.sorted(), ["000", "001"])
         XCTAssertEqual((shifter["FF-FH"]?["train"]?["c23"] as? [String: Any])?.count, 0)
         let roop = try XCTUnwrap((try read("roop.json"))["roop"] as? [String: [String: [String: Any]]])
         XCTAssertEqual(Set(roop.keys), ["roop_fake", "roop_real"])

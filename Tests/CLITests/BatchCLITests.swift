@@ -64,9 +64,10 @@ final class BatchCLITests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("3 done, 1 failed") && status.stdout.contains("failed: FaceSwap__c23__001_000"), status.stdout)
     }
 
-    /// A batch killed outright takes its refine with it; the rerun resumes the item from its
-    /// checkpoints (its log says so) and finishes it, the item refined once.
-    func testAKilledBatchResumesItsItemAndLeavesNoOrphan() throws {
+    /// `--jobs 2` killed outright takes its refines with it; the rerun never repeats an item
+    /// finished before the kill and resumes the interrupted ones from their checkpoints (their
+    /// logs say so), each refined once.
+    func testAKilledBatchResumesItsItemsRepeatsNothingAndLeavesNoOrphan() throws {
         let dir = try TempDirectory()
         let root = try makeSyntheticFFTree(dir, frames: 12)
         let out = dir.file("batch")
@@ -74,12 +75,13 @@ final class BatchCLITests: XCTestCase {
                     "--frames-per-epoch", "0"]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try nicerPath())
-        process.arguments = ["batch", "run", root, "-o", out, "--methods", "Deepfakes", "--shard", "0/2"] + slow
+        process.arguments = ["batch", "run", root, "-o", out, "--jobs", "2"] + slow
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let state = out + "/work/Deepfakes__c23__000_001/.work/segment-0/state.json"
-        let deadline = Date().addingTimeInterval(120)
+        // Items run in order, two at a time: the third starts when one of the first two is done.
+        let state = out + "/work/FaceSwap__c23__000_001/.work/segment-0/state.json"
+        let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
             if let data = FileManager.default.contents(atPath: state),
                let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let epochs = json["epochs"] as? [Any], epochs.count >= 3 { break }
@@ -87,8 +89,8 @@ final class BatchCLITests: XCTestCase {
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        // The refine child goes too (PR_SET_PDEATHSIG), within a moment; an orphan would train on
-        // for its remaining ~37 epochs.
+        // The refine children go too (PR_SET_PDEATHSIG), within a moment; an orphan would train on
+        // for its remaining epochs.
         var orphan = true
         for _ in 0..<30 {
             let ps = try runProcess("/bin/sh", ["-c", "ps -eo args | grep -F -- '-o \(out)/work' | grep -v grep || true"])
@@ -97,13 +99,26 @@ final class BatchCLITests: XCTestCase {
             Thread.sleep(forTimeInterval: 0.1)
         }
         XCTAssertFalse(orphan, "the killed batch's refine still runs")
-        let rerun = try nicer(["batch", "run", "-o", out, "--shard", "0/2"])
+        XCTAssertEqual(try nicer(["batch", "merge", out]).status, 0)
+        let before = try summary(out)
+        let finished = Set(before.items.filter { $0.status == "done" }.map(\.id))
+        XCTAssertFalse(finished.isEmpty, "an item finished before the kill")
+        XCTAssertFalse(finished.contains("FaceSwap__c23__000_001"), "killed mid-fit")
+
+        let rerun = try nicer(["batch", "run", "-o", out, "--jobs", "2"])
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        let log = try String(contentsOfFile: out + "/logs/Deepfakes__c23__000_001.log", encoding: .utf8)
-        XCTAssertTrue(log.contains("resuming after epoch"), log)
         let s = try summary(out)
-        XCTAssertEqual(s.items.first { $0.id == "Deepfakes__c23__000_001" }?.status, "done")
-        XCTAssertEqual(s.items.first { $0.id == "Deepfakes__c23__000_001" }?.attempts, 2)
+        XCTAssertEqual(s.done, 4)
+        for item in s.items {
+            if finished.contains(item.id) {
+                XCTAssertEqual(item.attempts, 1, "\(item.id) was done before the kill: not refined again")
+                continue
+            }
+            let log = try String(contentsOfFile: out + "/logs/\(item.id).log", encoding: .utf8)
+            let started = before.items.first { $0.id == item.id }?.attempts ?? 0
+            XCTAssertEqual(item.attempts, started + 1, item.id)
+            if item.id == "FaceSwap__c23__000_001" { XCTAssertTrue(log.contains("resuming after epoch"), log) }
+        }
     }
 
     func testPlanWritesASlurmArrayAndAKubernetesIndexedJob() throws {
