@@ -161,39 +161,6 @@ public enum DeepfakeBenchExport {
     }
 }
 
-/// The largest face of a frame and its 68 landmarks; loads the models once per worker.
-final class FaceFinder {
-    let detector: FaceDetector
-    let landmarks: ShapePredictor
-
-    init(_ models: FaceModels) throws {
-        detector = try FaceDetector(path: models.detector)
-        landmarks = try ShapePredictor(path: models.landmarks68)
-    }
-
-    func largestFace(in frame: Image8) -> [Landmark]? {
-        let faces = detector.detect(frame, maxSide: 1024)
-        guard let face = faces.max(by: { area($0.box) < area($1.box) }) else { return nil }
-        return landmarks.predict(frame, box: face.landmarkBox)
-    }
-
-    private func area(_ b: FaceBox) -> Int { (b.right - b.left + 1) * (b.bottom - b.top + 1) }
-}
-
-/// A JSON tree of nested dictionaries, DeepfakeBench's dataset files (ReportFiles' encoder sorts the keys).
-indirect enum JSONValue: Encodable {
-    case object([String: JSONValue]), array([JSONValue]), string(String)
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .object(let o): try container.encode(o)
-        case .array(let a): try container.encode(a)
-        case .string(let s): try container.encode(s)
-        }
-    }
-}
-
 extension BatchItem {
     /// The refined video's crops: `frames/<stem>` beside its `videos` folder.
     var refinedFramesPath: String { "manipulated_sequences/\(Self.safe(method))-NICe/\(Self.safe(compression))/frames/\(Self.safe(stem))" }
