@@ -75,10 +75,10 @@ public final class BatchRunner: @unchecked Sendable {
         let previous = store.read(item.id)
         if previous?.status == .done, FileManager.default.fileExists(atPath: folder + "/" + item.reportPath) {
             // Refined before the export was asked for: only the crops are missing.
-            if options.export != nil, previous?.export == nil, store.lock(item.id) {
+            if let settings = options.export, previous?.export == nil, store.lock(item.id) {
                 defer { store.unlock(item.id) }
                 var state = previous!
-                switch exportCrops(item) {
+                switch exportCrops(item, settings) {
                 case .success(let record): state.export = record
                 case .failure(let failure):
                     state.status = .failed
@@ -116,8 +116,8 @@ public final class BatchRunner: @unchecked Sendable {
         lock.withLock { running += 1 }
         report()
         var result = refine(item, threads: threads)
-        if case .success = result, options.export != nil {
-            switch exportCrops(item) {
+        if case .success = result, let settings = options.export {
+            switch exportCrops(item, settings) {
             case .success(let record): state.export = record
             case .failure(let failure): result = .failure(failure)
             }
@@ -154,8 +154,7 @@ public final class BatchRunner: @unchecked Sendable {
     /// One face finder a worker thread (the models load once; a detector is not shared between threads).
     private var finders: [ObjectIdentifier: FaceFinder] = [:]
 
-    private func exportCrops(_ item: BatchItem) -> Result<DeepfakeBenchExport.Record, Failure> {
-        guard let settings = options.export else { return .failure(Failure(reason: "no export asked for")) }
+    private func exportCrops(_ item: BatchItem, _ settings: DeepfakeBenchExport.Settings) -> Result<DeepfakeBenchExport.Record, Failure> {
         do {
             let key = ObjectIdentifier(Thread.current)
             let finder = try lock.withLock { try finders[key] ?? { let f = try FaceFinder(try FaceModels()); finders[key] = f; return f }() }

@@ -57,8 +57,9 @@ public enum DeepfakeBenchExport {
         let wanted = Set(frameIndices(count: count, frames: settings.frames))
         try BatchFiles.makeFolder(folder, "the crop folder")
         let reader = try VideoReader(path: video)
+        let last = wanted.max() ?? -1
         var names: [String] = [], index = 0
-        while index <= wanted.max() ?? -1 {
+        while index <= last {
             guard wanted.contains(index) else {
                 guard try reader.skipFrame() else { break }
                 index += 1
