@@ -1,17 +1,21 @@
 import Faces
 public import Tensor
 
-/// Where the refined crop replaces the target, in crop coordinates (n×n gray): the face region
-/// united with the swap's own footprint (where the proxy differs from the target), grown by a
-/// margin, feathered, and faded out towards the crop's border.
+/// Where the refined crop replaces the target, in crop coordinates (n×n gray): the swap's own
+/// footprint (where the proxy differs from the target), closed, grown by a few pixels, feathered,
+/// and faded out towards the crop's border; the face region only in a frame without a footprint
+/// (the swapper missed the face there).
 ///
 /// Why: a real swapper blends over a mask of its own, larger than and offset from the landmark
 /// hull. A paste feathered at the hull handed over from the refined face (which follows the
 /// swap) to the target (another face) inside the swap, along a seam that moved with the
 /// landmarks: on real DeepFaceLive pairs the refined video flickered up to 7.6× more than the
-/// swap. Here the hand-over lies outside the footprint, where refined, proxy and target agree
-/// (the network is fitted over this mask grown further, `NICeTrainer.trainingRegion`), so wherever
-/// the mask's edge moves it shows nothing.
+/// swap. Uniting the hull with the footprint and growing it by n/12 moved the hand-over outside
+/// the footprint, but onto hair, headphones and caps the hull reaches over, where the network
+/// reproduces the target's sharp edges only roughly: on David_Kovalniy_0 the refined video
+/// flickered 2.1× the swap's median, in a ring round the head. Outside the footprint the proxy is
+/// the target, so the target itself is the right output there; the hand-over sits at the
+/// footprint's edge, where the swapper's own feather makes refined, proxy and target agree.
 public enum PasteMask {
     /// Grey levels by which the proxy must differ from the target (in some channel) to count as
     /// swapped: above x264's noise at the CRFs swappers use, below a skin-tone change.
@@ -30,9 +34,13 @@ public enum PasteMask {
         // Closing by majority: fills the footprint's holes (where the swap happens to match the
         // target) and drops isolated pixels of coding noise.
         on = FaceMask.boxBlur(on, radius: max(1, n / 32), width: n, height: n).map { $0 > 0.2 ? 1 : 0 }
-        for i in 0..<plane where region.pixels[i * region.channels] > 127 { on[i] = 1 }
-        // Grown by n/12, feathered over ±n/16 (two box blurs of n/32): the whole footprint stays at 1.
-        let grown = FaceMask.boxBlur(on, radius: max(1, n / 12), width: n, height: n).map { $0 > 0.001 ? Float(1) : 0 }
+        // A frame the swapper left alone: the face region instead, so a dropped frame is refined too.
+        if !on.contains(1) {
+            for i in 0..<plane where region.pixels[i * region.channels] > 127 { on[i] = 1 }
+        }
+        // Grown by n/48, feathered over ±n/16 (two box blurs of n/32): the hand-over straddles the
+        // footprint's edge, its core pasted in full.
+        let grown = FaceMask.boxBlur(on, radius: max(1, n / 48), width: n, height: n).map { $0 > 0.001 ? Float(1) : 0 }
         let feather = max(1, n / 32)
         let soft = FaceMask.boxBlur(FaceMask.boxBlur(grown, radius: feather, width: n, height: n), radius: feather, width: n, height: n)
         var out = Image8(width: n, height: n, channels: 1)
