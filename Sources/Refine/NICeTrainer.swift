@@ -239,7 +239,7 @@ final class NICeTrainer {
         if let previous, previous != checkpoint { try? FileManager.default.removeItem(atPath: work + "/" + previous) }
     }
 
-    /// Where the loss counts: the paste mask (`PasteMask`: face region and swap footprint, grown)
+    /// Where the loss counts: the paste mask (`PasteMask`: the swap's footprint, grown)
     /// grown by a further 1/16 of the crop. Its edge lies outside the footprint, where the proxy is
     /// the target, so the network learns to agree with both there and the paste's edge shows
     /// nothing; the rest of the crop is never pasted.

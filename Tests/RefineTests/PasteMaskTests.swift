@@ -27,15 +27,16 @@ final class PasteMaskTests: XCTestCase {
         for y in 0..<n {
             for x in 0..<n where footprint(x, y) {
                 if mask.pixels[y * n + x] < 128 { underHalf += 1 }
-                // n/32 px or more inside the footprint's edge: pasted in full.
-                if disk(64, 56, 42 - Double(n / 32))(x, y) && mask.pixels[y * n + x] < 255 { uncovered += 1 }
+                // n/16 px or more inside the footprint's edge (past the feather's reach): pasted in full.
+                if disk(64, 56, 42 - Double(n / 16))(x, y) && mask.pixels[y * n + x] < 255 { uncovered += 1 }
             }
         }
         XCTAssertEqual(uncovered, 0, "the footprint's core is pasted in full")
-        XCTAssertEqual(underHalf, 0, "the hand-over straddles the footprint's edge")
-        // Past the footprint's top edge (y = 14): fading 2 px past it, nothing 12 px past.
+        XCTAssertEqual(underHalf, 0, "the hand-over straddles the footprint's edge (\(underHalf) footprint pixels under half)")
+        // Past the footprint's top edge (y = 14): fading 2 px past it; 12 px past (the closing's
+        // spread, the n/48 growth and the n/16 feather together) all but gone.
         XCTAssertGreaterThan(mask.pixels[12 * n + 64], 0)
-        XCTAssertEqual(mask.pixels[2 * n + 64], 0)
+        XCTAssertLessThan(mask.pixels[2 * n + 64], 5, "12 px past the footprint's top edge")
         XCTAssertEqual(mask.pixels[(122 - 1) * n + 120], 0, "a speck of coding noise is not pasted")
         for k in 0..<n { XCTAssertLessThan(mask.pixels[k], 40, "faded out at the crop's border") }
         // No footprint at all (a frame the swapper missed): the region alone, grown.
