@@ -35,9 +35,17 @@ enum CropPass {
             let maskImage = Image8(width: target.width, height: target.height, channels: 1, pixels: mask.map { quantize($0) })
             let targetCrop = boxes[t].extract(target, size: side), proxyCrop = boxes[t].extract(proxy, size: side)
             try store.append(target: targetCrop, proxy: proxyCrop,
-                             mask: PasteMask.make(region: boxes[t].extract(maskImage, size: side), target: targetCrop, proxy: proxyCrop))
+                             mask: PasteMask.footprint(region: boxes[t].extract(maskImage, size: side), target: targetCrop, proxy: proxyCrop))
             progress(String(format: "crops %d/%d", t + 1, clip.frames))
         }
+        try pasteMasks(store, runs: runs, frames: clip.frames)
         return Crops(boxes: boxes, size: size, store: store)
+    }
+
+    /// Each frame's footprint in the store replaced by its paste mask (`PasteMask.masks`).
+    static func pasteMasks(_ store: CropStore, runs: [Range<Int>], frames: Int) throws {
+        for run in runs.isEmpty ? [0..<frames] : runs {
+            try PasteMask.masks(run, footprint: { try store.frame($0).mask }, emit: { try store.replaceMask($0, with: $1) })
+        }
     }
 }

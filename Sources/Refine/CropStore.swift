@@ -66,6 +66,13 @@ public final class CropStore {
         count += 1
     }
 
+    /// Frame `t`'s mask replaced, its crops kept.
+    public func replaceMask(_ t: Int, with mask: Image8) throws {
+        let (target, proxy, _) = try frame(t)
+        precondition(mask.width == size && mask.height == size && mask.channels == 1, "mask must be \(size)² gray")
+        try (target.pixels + proxy.pixels + mask.pixels).withUnsafeBytes { try records.write(t, $0) }
+    }
+
     public func frame(_ t: Int) throws -> (target: Image8, proxy: Image8, mask: Image8) {
         var bytes = [UInt8](repeating: 0, count: records.recordBytes)
         try bytes.withUnsafeMutableBytes { try records.read(t, into: $0) }

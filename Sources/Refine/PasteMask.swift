@@ -21,8 +21,17 @@ public enum PasteMask {
     /// swapped: above x264's noise at the CRFs swappers use, below a skin-tone change.
     public static let threshold = 12
 
-    /// The mask of one frame from its crops: `region` (the face region, gray), target and proxy (RGB), all n×n.
+    /// Frames either side of a frame whose footprints its paste mask unites (within a run).
+    public static let window = 2
+
+    /// The mask of one frame from its crops alone (`soften(footprint(…))`).
     public static func make(region: Image8, target: Image8, proxy: Image8) -> Image8 {
+        soften(footprint(region: region, target: target, proxy: proxy))
+    }
+
+    /// Where the swapper changed the frame (0 or 255, n×n) from its crops: `region` (the face
+    /// region, gray), target and proxy (RGB), all n×n.
+    public static func footprint(region: Image8, target: Image8, proxy: Image8) -> Image8 {
         let n = region.width, plane = n * n
         precondition(region.height == n && target.width == n && proxy.width == n, "crops of one size")
         var on = [Float](repeating: 0, count: plane)
@@ -38,6 +47,39 @@ public enum PasteMask {
         if !on.contains(1) {
             for i in 0..<plane where region.pixels[i * region.channels] > 127 { on[i] = 1 }
         }
+        return Image8(width: n, height: n, channels: 1, pixels: on.map { $0 > 0 ? 255 : 0 })
+    }
+
+    /// The footprints of neighbouring frames united (pixelwise maximum).
+    public static func union(_ footprints: [Image8]) -> Image8 {
+        var out = footprints[0]
+        for f in footprints.dropFirst() {
+            for i in out.pixels.indices { out.pixels[i] = max(out.pixels[i], f.pixels[i]) }
+        }
+        return out
+    }
+
+    /// The paste masks of the frames of one run (no cut inside), each the union of the footprints
+    /// within `window` frames of it, softened. Why: where a swapper's outline jitters from frame
+    /// to frame, a hand-over at each frame's own footprint edge jitters with it and passes the
+    /// swap's flicker on; across the union the refined face, steady over time, is pasted instead.
+    /// `footprint(t)` is read once per frame, before `emit(t, mask)` may overwrite it.
+    public static func masks(_ run: Range<Int>, window: Int = window, footprint: (Int) throws -> Image8,
+                             emit: (Int, Image8) throws -> Void) throws {
+        var footprints: [Int: Image8] = [:]
+        for t in run {
+            let near = max(run.lowerBound, t - window)...min(run.upperBound - 1, t + window)
+            for s in near where footprints[s] == nil { footprints[s] = try footprint(s) }
+            let united = union(near.map { footprints[$0]! })
+            footprints[t - window] = nil
+            try emit(t, soften(united))
+        }
+    }
+
+    /// A footprint grown, feathered and faded out towards the crop's border: the paste mask.
+    public static func soften(_ footprint: Image8) -> Image8 {
+        let n = footprint.width
+        let on = footprint.pixels.map { $0 > 127 ? Float(1) : 0 }
         // Grown by n/48, feathered over ±n/16 (two box blurs of n/32): the hand-over straddles the
         // footprint's edge, its core pasted in full.
         let grown = FaceMask.boxBlur(on, radius: max(1, n / 48), width: n, height: n).map { $0 > 0.001 ? Float(1) : 0 }

@@ -65,6 +65,33 @@ final class PasteMaskTests: XCTestCase {
         XCTAssertEqual(mask.pixels[30 * n + 64], 0, "the band above the footprint, inside the region")
     }
 
+    /// Regression (Dean_Wiesel_0, whose swapper's outline jitters): a mask handing over at each
+    /// frame's own footprint edge jitters with it. United over the neighbouring frames, the mask
+    /// holds still where the outline moves back and forth, and pastes the band in full.
+    func testAJitteringOutlineGetsOneSteadyMask() throws {
+        let n = 128
+        var target = Image8(width: n, height: n, channels: 3)
+        for i in 0..<(n * n * 3) { target.pixels[i] = UInt8(60 + (i / 3) % 7 * 10) }
+        let region = Image8(width: n, height: n, channels: 1)
+        // The swapped face's left edge at x = 30 in even frames and x = 38 in odd ones.
+        func footprint(_ t: Int) -> Image8 {
+            var proxy = target
+            for y in 20..<108 { for x in (t % 2 == 0 ? 30 : 38)..<98 { for c in 0..<3 { proxy.pixels[(y * n + x) * 3 + c] &+= 40 } } }
+            return PasteMask.footprint(region: region, target: target, proxy: proxy)
+        }
+        func masks(window: Int) throws -> [Image8] {
+            var out = [Image8?](repeating: nil, count: 6)
+            try PasteMask.masks(0..<6, window: window, footprint: footprint, emit: { out[$0] = $1 })
+            return out.map { $0! }
+        }
+        let steady = try masks(window: 2), own = try masks(window: 0)
+        let band = 64 * n + 34  // between the two edges
+        XCTAssertLessThan(own[3].pixels[band], 255, "alone, the odd frame's mask hands over inside the band")
+        XCTAssertEqual(steady[2].pixels, steady[3].pixels, "united, consecutive frames get one mask")
+        XCTAssertEqual(steady[3].pixels[band], 255, "and the band is pasted in full")
+        XCTAssertEqual(steady[3].pixels[64 * n + 64], 255)
+    }
+
     func testTheFrameMaskIsTheCropMaskWhereTheCropLies() {
         var mask = Image8(width: 64, height: 64, channels: 1)
         for i in mask.pixels.indices { mask.pixels[i] = 200 }
