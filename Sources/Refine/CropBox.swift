@@ -97,9 +97,53 @@ public struct CropBox: Codable, Equatable, Sendable {
 }
 
 public enum CropTrack {
+    /// Pixels (of the frame) a smoothed box must move, or its side change, before the crop moves
+    /// with it. Why: on frames where nothing moves (a repeated frame, a still head) the smoothed
+    /// box still drifts by a fraction of a pixel, the network sees a resampled crop and its output
+    /// changes by more than the input did: on Natasha_Former_0 every one of the 12 frame pairs
+    /// where the refined video flickered more than 1.5× both swap and target was a repeated frame.
+    public static let hold = 1.0
+
+    /// Grey levels (in some channel) by which a pixel must change between frames to count as
+    /// moved: above the coding noise of a repeated frame.
+    public static let changeLevel = 8
+    /// Share of its crop box's area under which a frame's changed pixels leave it still (a
+    /// repeated frame): on Natasha_Former_0, repeated frames changed 0.00–0.03 % of their box,
+    /// moving ones 3 % of the whole frame and more.
+    public static let stillShare = 0.001
+
+    /// Pixels of `frame` that differ from `previous` by more than `changeLevel` in some channel.
+    public static func changedPixels(_ previous: Image8, _ frame: Image8) -> Int {
+        guard previous.width == frame.width, previous.height == frame.height, previous.channels == frame.channels else { return Int.max }
+        let c = frame.channels
+        var count = 0
+        previous.pixels.withUnsafeBufferPointer { a in
+            frame.pixels.withUnsafeBufferPointer { b in
+                for i in 0..<(frame.width * frame.height) {
+                    var d = 0
+                    for k in 0..<c { d = max(d, abs(Int(a[i * c + k]) - Int(b[i * c + k]))) }
+                    if d > changeLevel { count += 1 }
+                }
+            }
+        }
+        return count
+    }
+
+    /// Which frames are still: their changed pixels (`changedPixels`, over the whole frame) under
+    /// `stillShare` of their box's area.
+    public static func stillFrames(changedPixels: [Int], boxes: [CropBox?]) -> [Bool] {
+        boxes.indices.map { t in
+            guard t < changedPixels.count, let box = boxes[t] else { return false }
+            return Double(changedPixels[t]) < stillShare * box.side * box.side
+        }
+    }
+
     /// Gaussian smoothing (σ in frames) of box centres and sides within each segment of
-    /// `segments` (cuts are not smoothed across); frames without a region take the nearest box.
-    public static func smooth(_ boxes: [CropBox?], sigma: Double, segments: [Range<Int>]) -> [CropBox]? {
+    /// `segments` (cuts are not smoothed across), each box then held where it was until the
+    /// smoothed one has moved by `hold` pixels, and always in a frame `still` marks (the image did
+    /// not move, so the crop must not); frames without a region take the nearest box.
+    public static func smooth(_ boxes: [CropBox?], sigma: Double, segments: [Range<Int>], hold: Double = hold,
+                              still: [Bool] = []) -> [CropBox]? {
         guard boxes.contains(where: { $0 != nil }) else { return nil }
         var filled = boxes
         for t in filled.indices where filled[t] == nil {
@@ -108,17 +152,25 @@ public enum CropTrack {
             filled[t] = boxes[pick]
         }
         let known = filled.map { $0! }
-        guard sigma > 0 else { return known }
-        let radius = Int((3 * sigma).rounded(.up))
         var out = known
+        let radius = Int((3 * sigma).rounded(.up))
         for segment in segments {
-            for t in segment {
-                var sx = 0.0, sy = 0.0, ss = 0.0, total = 0.0
-                for k in max(segment.lowerBound, t - radius)..<min(segment.upperBound, t + radius + 1) {
-                    let w = exp(-Double((k - t) * (k - t)) / (2 * sigma * sigma))
-                    sx += w * known[k].x; sy += w * known[k].y; ss += w * known[k].side; total += w
+            if sigma > 0 {
+                for t in segment {
+                    var sx = 0.0, sy = 0.0, ss = 0.0, total = 0.0
+                    for k in max(segment.lowerBound, t - radius)..<min(segment.upperBound, t + radius + 1) {
+                        let w = exp(-Double((k - t) * (k - t)) / (2 * sigma * sigma))
+                        sx += w * known[k].x; sy += w * known[k].y; ss += w * known[k].side; total += w
+                    }
+                    out[t] = CropBox(x: sx / total, y: sy / total, side: ss / total)
                 }
-                out[t] = CropBox(x: sx / total, y: sy / total, side: ss / total)
+            }
+            guard hold > 0 || !still.isEmpty, var held = segment.first.map({ out[$0] }) else { continue }
+            for t in segment {
+                let box = out[t]
+                let isStill = t < still.count && still[t] && t > segment.lowerBound
+                if !isStill, abs(box.x - held.x) >= hold || abs(box.y - held.y) >= hold || abs(box.side - held.side) >= hold { held = box }
+                out[t] = held
             }
         }
         return out

@@ -22,7 +22,8 @@ enum CropPass {
     static func run(_ clip: ClipPair, regions: FaceRegions, runs: [Range<Int>], options: RefineOptions, work: String, output: String,
                     progress: (String) -> Void) throws -> Crops {
         let raw = regions.boxes.map { $0.map { CropBox(left: $0.0, top: $0.1, right: $0.2, bottom: $0.3, margin: options.margin) } }
-        guard let boxes = CropTrack.smooth(raw, sigma: options.boxSmoothing, segments: runs) else {
+        let still = CropTrack.stillFrames(changedPixels: regions.changedPixels, boxes: raw)
+        guard let boxes = CropTrack.smooth(raw, sigma: options.boxSmoothing, segments: runs, still: still) else {
             throw PipelineError("no face region found in \(clip.target.path) (region: \(regions.description))")
         }
         let size = CropSize.resolve(boxes: boxes, cap: options.size, levels: options.levels)

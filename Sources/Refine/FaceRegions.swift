@@ -25,6 +25,9 @@ final class FaceRegions {
     /// The tracker's raw faces of the target, one per frame (landmark regions it tracked), for
     /// the face measures, which would otherwise track the target again.
     var trackedFaces: [FaceObservation?]?
+    /// Pixels of each frame of the target that changed from the frame before (`CropTrack.changedPixels`;
+    /// Int.max for the first); empty when not measured.
+    var changedPixels: [Int] = []
 
     /// What the report says about the region.
     var description: String {

@@ -105,7 +105,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var segmentOverlap = 16
     /// Scene-cut threshold: mean absolute change of the target between frames, 0…1 (1 = never cut).
     public var cutThreshold = 0.25
-    /// Paste-back mask feather, fraction of the face width (0…0.5).
+    /// Face-region feather, fraction of the face width (0…0.5): the region stands in for the
+    /// swap's footprint in a frame without one (`PasteMask`).
     public var feather = 0.08
     public var crf = 16
     /// DIS preset of the final whole-clip e_stab (fast: a 1080p pair costs ~0.2 s instead of ~0.7 s

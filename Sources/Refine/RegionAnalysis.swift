@@ -28,10 +28,13 @@ enum RegionAnalysis {
         } ?? { throw PipelineError("landmark regions need the face models (tools/setup installs them)") }() : nil
         var observed: [FaceObservation?] = [], boxes: [(Double, Double, Double, Double)?] = []
         var cuts: [Int] = [], previous: [Float]?
+        var changed: [Int] = [], previousFrame: Image8?
         try clip.forEach { t, target, proxy in
             let thumb = Segmentation.thumbnail(target)
             if let previous, Segmentation.change(previous, thumb) > Float(options.cutThreshold) { cuts.append(t) }
             previous = thumb
+            changed.append(previousFrame.map { CropTrack.changedPixels($0, target) } ?? Int.max)
+            previousFrame = target
             switch kind {
             case .landmarks where fileLandmarks != nil:
                 break
@@ -78,6 +81,7 @@ enum RegionAnalysis {
         let regions = FaceRegions(kind: kind, width: clip.target.width, height: clip.target.height, boxes: boxes, landmarks: landmarks,
                                   feather: options.feather, landmarkFile: source)
         if kind == .landmarks, fileLandmarks == nil { regions.trackedFaces = observed }
+        regions.changedPixels = changed
         return (regions, cuts, kind == .swap && options.region == .auto ? 2 : 1)
     }
 }
