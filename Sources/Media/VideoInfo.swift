@@ -32,6 +32,9 @@ public struct VideoInfo: Codable, Equatable, Sendable {
     /// frames and `width` × `height` are theirs.
     public var rotation: Double
     public var audio: AudioInfo?
+    /// How finely the frames were quantised; known only when every frame was decoded, for codecs
+    /// whose decoder exports its quantisers (H.264, MPEG-2, VP9).
+    public var coding: CodingQuality?
 
     public var hasAudio: Bool { audio != nil }
 }

@@ -23,6 +23,8 @@ public final class VideoReader {
     private var scaler: Scaler?
     private var rgb: Frame?
     private var scalerKey: (Int32, Int32, Int32) = (0, 0, -1)
+    /// The decoded frames' quantisers, when asked for (`quantisers`).
+    private var tally: CodingQualityTally?
     private var draining = false
     private var finished = false
     /// The stream's frame size as stored, before turning upright.
@@ -36,10 +38,14 @@ public final class VideoReader {
     private let quarterTurns: Int
 
     public var path: String { input.path }
+    /// How finely the frames decoded so far were quantised; nil unless asked for, or when the
+    /// decoder exports no quantisers for this codec.
+    public var codingQuality: CodingQuality? { tally?.quality(codec: info.codec) }
 
     /// `size`: hand frames out at this size (upright width × height, bicubic), e.g. to match a
     /// clip of another resolution; `info` then reports it. Nil: the stream's own size.
-    public init(path: String, size: (width: Int, height: Int)? = nil) throws {
+    /// `quantisers`: tally the decoded frames' quantisers (`codingQuality`).
+    public init(path: String, size: (width: Int, height: Int)? = nil, quantisers: Bool = false) throws {
         input = try InputContainer(path: path)
         guard let index = input.bestStream(AVMEDIA_TYPE_VIDEO) else {
             throw MediaError(.badInput, call: "av_find_best_stream", path: path, reason: "no video stream")
@@ -55,6 +61,10 @@ public final class VideoReader {
         try ffCheck(avcodec_parameters_to_context(decoder.pointer, parameters),
                     "avcodec_parameters_to_context", path: path, kind: .badInput)
         decoder.pointer.pointee.thread_count = 0  // let the decoder pick (frame threads on all cores)
+        if quantisers {
+            ff_export_quantisers(decoder.pointer)
+            tally = CodingQualityTally()
+        }
         try ffCheck(avcodec_open2(decoder.pointer, codec, nil), "avcodec_open2", path: path, kind: .badInput)
         guard parameters.pointee.width > 0, parameters.pointee.height > 0 else {
             throw MediaError(.badInput, call: "avcodec_parameters", path: path, reason: "video stream has no size")
@@ -110,6 +120,7 @@ public final class VideoReader {
             let received = avcodec_receive_frame(decoder.pointer, frame.pointer)
             if received >= 0 {
                 framesRead += 1
+                tally?.add(ff_frame_mean_quantiser(frame.pointer), type: String(UnicodeScalar(UInt8(bitPattern: ff_frame_picture_type(frame.pointer)))))
                 let pts = frame.pointer.pointee.best_effort_timestamp
                 frameTime = pts == ff_nopts_value() ? nil : Double(pts) * info.timeBase.value
                 return true
@@ -267,7 +278,7 @@ extension VideoInfo {
 
     /// `probe`'s work; the frame times come back whenever every frame was decoded.
     private static func examine(path: String, decodeAll: Bool) throws -> (info: VideoInfo, times: [Double]?) {
-        let reader = try VideoReader(path: path)
+        let reader = try VideoReader(path: path, quantisers: true)
         var info = reader.info
         var decode = decodeAll || info.frameCountSource != .container
         if !decode {
@@ -287,6 +298,7 @@ extension VideoInfo {
             }
             info.frameCount = reader.framesRead
             info.frameCountSource = .decoded
+            info.coding = reader.codingQuality
             let relative = FrameAlignment.relativeTimes(times, fps: info.fps)
             info.variableRate = FrameAlignment.isVariableRate(relative, fps: info.fps)
             return (info, relative)
@@ -299,6 +311,16 @@ extension VideoInfo {
         let input = try InputContainer(path: path)
         guard let index = input.bestStream(AVMEDIA_TYPE_VIDEO) else { return 0 }
         return try input.forEachPacket(of: index) { _ in }
+    }
+}
+
+extension VideoInfo {
+    /// Whether the frames are stored with colour at full resolution (4:4:4 YUV, RGB, grey), not
+    /// subsampled as 4:2:0 and 4:2:2 are; false for a format FFmpeg does not know.
+    public var fullChroma: Bool {
+        let format = av_get_pix_fmt(pixelFormat)
+        guard format != AV_PIX_FMT_NONE, let descriptor = av_pix_fmt_desc_get(format) else { return false }
+        return descriptor.pointee.log2_chroma_w == 0 && descriptor.pointee.log2_chroma_h == 0
     }
 }
 

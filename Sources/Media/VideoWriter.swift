@@ -24,9 +24,13 @@ public struct VideoWriterOptions: Sendable, Equatable {
     /// The stream's time base when frames carry their own times (`write(_:at:)`: a variable-rate
     /// source's, kept); nil: 1/fps, frame k shown at k/fps.
     public var timeBase: Rational?
+    /// H.264 in 4:4:4 (yuv444p) whatever the size: full-resolution colour, as the source had it,
+    /// at the cost of the High 4:4:4 profile that browsers do not play.
+    public var fullChroma: Bool
 
     public init(encoding: Encoding = .h264(crf: 18, preset: "medium"), fps: Rational = Rational(25, 1),
-                audioSource: String? = nil, rotation: Double = 0, timeBase: Rational? = nil) {
+                audioSource: String? = nil, rotation: Double = 0, timeBase: Rational? = nil, fullChroma: Bool = false) {
+        self.fullChroma = fullChroma
         self.encoding = encoding
         self.fps = fps
         self.audioSource = audioSource
@@ -159,7 +163,7 @@ final class EncodedVideoSink {
         switch options.encoding {
         case .h264:
             codecName = "libx264"
-            pixelFormat = (width % 2 == 1 || height % 2 == 1) ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P
+            pixelFormat = (options.fullChroma || width % 2 == 1 || height % 2 == 1) ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P
         case .lossless:
             codecName = "ffv1"
             pixelFormat = AV_PIX_FMT_BGR0

@@ -55,6 +55,7 @@ enum FitStage {
         o.preview = true
         o.sigmaVideo = false
         o.crf = 0
+        o.fullChroma = nil
         // Its own encoder, not ReportFiles': a change of format would orphan every checkpoint.
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

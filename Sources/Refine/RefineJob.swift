@@ -69,8 +69,10 @@ public enum RefineJob {
         let fit = try FitStage.run(clip, inputs: inputs, options: options, crops: crops.store, runs: runs, features: features, prior: prior,
                                    work: work, clock: &clock, progress: progress)
         let renderer = SegmentRenderer(fit.fitted, options: options)
+        let quality = OutputQuality.resolve(requestedCRF: options.crf, requestedFullChroma: options.fullChroma,
+                                             target: (clip.target.coding, clip.target.fullChroma), proxy: (clip.proxy.coding, clip.proxy.fullChroma))
         let written = try clock.pass("write", videos: ["target", "proxy"]) {
-            try WritePass.run(clip, inputs: inputs, options: options, boxes: crops.boxes, crops: crops.store, renderer: renderer, progress: progress)
+            try WritePass.run(clip, inputs: inputs, options: options, quality: quality, boxes: crops.boxes, crops: crops.store, renderer: renderer, progress: progress)
         }
         clock.split("render", seconds: renderer.seconds, outOf: "write")
         // From here a failure takes the outputs away again, so the folder never holds a video
@@ -94,6 +96,7 @@ public enum RefineJob {
         let report = RefineReport(
             target: inputs.target, proxy: inputs.proxy, proxyName: inputs.proxyName, output: written.video, audio: written.audio,
             alignment: clip.alignmentSummary, frames: clip.frames, size: "\(clip.target.width)x\(clip.target.height)", cropSize: crops.size,
+            encoding: quality,
             prior: prior.description, priorFitError: prior.fitError, shapeDistance: prior.shapeDistance,
             features: features.map { "\(options.features == .vgg19 ? "VGG19" : "dlib identity ResNet") stages \($0.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" } ?? "pixel L1",
             region: analysis.regions.description, eStabProxy: proxies[0].mean, eStabRefined: proxies[1].mean,

@@ -108,7 +108,12 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Face-region feather, fraction of the face width (0…0.5): the region stands in for the
     /// swap's footprint in a frame without one (`PasteMask`).
     public var feather = 0.08
-    public var crf = 16
+    /// x264's constant rate factor for refined.mp4 (0…51, 0: lossless); nil: 2 steps finer than the
+    /// finer input's own coding, within 1…16 (`OutputQuality`).
+    public var crf: Int? = nil
+    /// refined.mp4's colour resolution: true 4:4:4, false 4:2:0; nil: 4:4:4 when either input
+    /// stores colour at full resolution (`OutputQuality`).
+    public var fullChroma: Bool? = nil
     /// DIS preset of the final whole-clip e_stab (fast: a 1080p pair costs ~0.2 s instead of ~0.7 s
     /// with medium; proxy and refined are scored on the same flow either way).
     public var scoringFlow = "fast"
@@ -191,7 +196,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(segmentOverlap >= 0 && segmentOverlap <= segmentLength / 2, "segment overlap must be in 0...segmentLength/2")
         check((0...1).contains(cutThreshold), "cut threshold must be in 0...1")
         check((0...0.5).contains(feather), "feather must be in 0...0.5")
-        check((0...51).contains(crf), "crf must be in 0...51")
+        check(crf.map { (0...51).contains($0) } ?? true, "crf must be auto or in 0...51")
         check(["ultrafast", "fast", "medium"].contains(scoringFlow), "scoring flow must be ultrafast, fast or medium")
         check([albedoWeight, detailWeight, shapeWeight].allSatisfy { (0...100).contains($0) }, "albedo, detail and shape weights must be in 0...100")
         check((16...256).contains(textureSize), "texture size must be in 16...256")

@@ -35,6 +35,8 @@ public struct RefineReport: Codable, Sendable {
     public var size: String
     /// The training crops' side and why (the face's resolution in the frame, capped by --size).
     public var cropSize: CropSize
+    /// refined.mp4's x264 quality and why (`OutputQuality`: finer than the inputs' own coding).
+    public var encoding: OutputQuality?
     /// Which 3D face prior shaped the loss (FLAME, the landmark prior, or none and why).
     public var prior: String
     /// RMS landmark error of the FLAME fit in pixels (FLAME only).
@@ -90,6 +92,7 @@ extension RefineReport {
         }
         lines.append("prior: \(prior)")
         lines.append("crops: \(cropSize.side)² (\(cropSize.reason))")
+        if let encoding { lines.append("encoded: \(encoding.reason)") }
         if let alignment { lines.append("aligned: \(alignment)") }
         if let facesSkipped { lines.append("face measures skipped: \(facesSkipped)") }
         let total = timings.values.reduce(0, +)

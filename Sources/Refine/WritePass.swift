@@ -17,7 +17,7 @@ enum WritePass {
         let audio: String
     }
 
-    static func run(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, boxes: [CropBox],
+    static func run(_ clip: ClipPair, inputs: RefineInputs, options: RefineOptions, quality: OutputQuality, boxes: [CropBox],
                     crops: CropStore, renderer: SegmentRenderer, progress: (String) -> Void) throws -> Written {
         let out = inputs.output, n = options.side
         // The proxy's sound, else the target's (swappers often drop it; it is the same clip).
@@ -27,9 +27,10 @@ enum WritePass {
         let mp4Audio: Set<String> = ["aac", "mp3", "alac", "ac3", "eac3", "opus"]
         let video = out + (audio.map { mp4Audio.contains($0.1.codec) } == false ? "/refined.mkv" : "/refined.mp4")
         let writer = try VideoWriter(path: video, width: clip.target.width, height: clip.target.height,
-                                     options: VideoWriterOptions(encoding: .h264(crf: options.crf, preset: "medium"), fps: clip.target.fps,
+                                     options: VideoWriterOptions(encoding: .h264(crf: quality.crf, preset: "medium"), fps: clip.target.fps,
                                                                  audioSource: audio?.0,
-                                                                 timeBase: clip.variableRate ? clip.target.timeBase : nil))
+                                                                 timeBase: clip.variableRate ? clip.target.timeBase : nil,
+                                                                 fullChroma: quality.fullChroma))
         let preview = options.preview
             ? try VideoWriter(path: out + "/preview.mp4", width: 4 * n, height: n,
                               options: VideoWriterOptions(encoding: .h264(crf: 18, preset: "veryfast"), fps: clip.target.fps))

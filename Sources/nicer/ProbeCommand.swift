@@ -6,7 +6,7 @@ import Reports
 struct ProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "Print a video's size, frame rate, frame count, rotation and audio.")
+        abstract: "Print a video's size, frame rate, frame count, rotation and audio (and, with --count-frames, how finely it was coded).")
 
     @Argument(help: "The video file.")
     var video: String
@@ -52,6 +52,11 @@ struct ProbeCommand: ParsableCommand {
             "duration:  \(String(format: "%.3f", info.durationSeconds)) s",
             "rotation:  \(info.rotation == 0 ? "none" : String(format: "%g°", info.rotation) + rotationNote(info.rotation))",
         ]
+        if let c = info.coding {
+            let types = ["I", "P", "B"].compactMap { t in c.meanQuantiserByType[t].map { String(format: "%@ %.1f", t, $0) } }
+            lines.append(String(format: "coding:    mean quantiser %.1f (%@) over %d frames", c.meanQuantiser, types.joined(separator: ", "), c.frames)
+                + (c.equivalentCRF.map { String(format: "; about x264 CRF %.0f", $0) } ?? ""))
+        }
         if let a = info.audio {
             var line = "audio:     \(a.codec) \(a.sampleRate) Hz, \(a.channels) channel(s), \(String(format: "%.3f", a.durationSeconds)) s"
             if let packets = a.packets, let crc = a.payloadCRC {

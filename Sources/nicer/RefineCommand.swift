@@ -110,6 +110,12 @@ struct RefineCommand: ParsableCommand {
     @Flag(name: .customLong("sigma-video"), help: "Also write OUT/sigma.mp4.")
     var sigmaVideo = false
 
+    @Option(help: "x264 quality of refined.mp4: auto (finer than the proxy's own coding, see docs/method.md, \"Output\") or a constant rate factor 0...51 (0: lossless).")
+    var crf = "auto"
+
+    @Option(help: "Colour resolution of refined.mp4: auto (4:4:4 when either input has full-resolution colour, else 4:2:0), 420 (plays in browsers) or 444.")
+    var chroma = "auto"
+
     @Option(help: "Random seed (initial weights and frame order).")
     var seed: UInt64 = 2020
 
@@ -180,6 +186,8 @@ struct RefineCommand: ParsableCommand {
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
         o.seed = seed
+        o.crf = crf == "auto" ? nil : Int(crf) ?? -1
+        o.fullChroma = chroma == "444" ? true : chroma == "420" ? false : nil
         o.vggWeights = vggWeights
         o.prior = RefineOptions.FacePriorChoice(rawValue: prior) ?? .auto
         o.flame = flame
@@ -198,6 +206,7 @@ struct RefineCommand: ParsableCommand {
 
     func validate() throws {
         guard RefineOptions.Features(rawValue: features) != nil else { throw ValidationError("--features must be identity, vgg19 or pixel") }
+        guard ["auto", "420", "444"].contains(chroma) else { throw ValidationError("--chroma must be auto, 420 or 444") }
         guard RefineOptions.FacePriorChoice(rawValue: prior) != nil else { throw ValidationError("--prior must be auto, flame, landmarks or none") }
         let problems = options().problems()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }

@@ -354,6 +354,46 @@ final class RefineCLITests: XCTestCase {
         XCTAssertEqual(videos[0], videos[1])
     }
 
+    /// The refined video is coded no more coarsely than the swap it replaces, and keeps its
+    /// full-resolution colour: a second generation at a coarser quantiser adds x264's
+    /// frame-to-frame noise, and 4:2:0 makes moving colour edges step, both read as flicker where
+    /// the swap is steady (DeepFaceLive's David_Kovalniy_0: its swap at about CRF 12 re-encoded at
+    /// refine's old fixed CRF 16 went from e_stab median 3.21 to 4.21 ×10⁻⁵; Matilda_Bobbie_0's
+    /// 4:4:4 swap as 4:2:0 from 8.48 to 12.0). Before `OutputQuality`, the refined video of a
+    /// CRF-6 4:4:4 pair came out at CRF 16 in 4:2:0.
+    func testTheRefinedVideoIsCodedAtLeastAsFinelyAsTheProxy() throws {
+        struct Encoded: Decodable { struct Quality: Decodable { let crf: Int; let fullChroma: Bool; let reason: String }; let encoding: Quality }
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 8)
+        for name in ["target", "proxy"] {
+            try ffmpeg(["-i", "\(clip)/\(name).mkv", "-c:v", "libx264", "-crf", "6", "-pix_fmt", "yuv444p", dir.file("\(name).mp4")])
+        }
+        let out = dir.file("out")
+        let run = try nicer(["refine", "--target", dir.file("target.mp4"), "--proxy", dir.file("proxy.mp4"), "--mask", clip + "/masks",
+                             "-o", out, "--epochs", "2", "--fixed-epochs", "--features", "pixel"] + small)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let proxy = try XCTUnwrap(try VideoInfo.probe(path: dir.file("proxy.mp4"), countFrames: true).coding?.equivalentCRF)
+        let refinedInfo = try VideoInfo.probe(path: out + "/refined.mp4", countFrames: true)
+        let refined = try XCTUnwrap(refinedInfo.coding?.equivalentCRF)
+        XCTAssertLessThanOrEqual(refined, proxy + 0.5, "refined coded at about CRF \(refined), the proxy at \(proxy)")
+        XCTAssertEqual(refinedInfo.pixelFormat, "yuv444p")
+        let report = try JSONDecoder().decode(Encoded.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/report.json")))
+        XCTAssertLessThan(report.encoding.crf, 16, report.encoding.reason)
+        XCTAssertTrue(report.encoding.fullChroma, report.encoding.reason)
+        XCTAssertTrue(run.stdout.contains("encoded: CRF \(report.encoding.crf)"), run.stdout)
+        // As asked, when asked.
+        let asked = try nicer(["refine", "--target", dir.file("target.mp4"), "--proxy", dir.file("proxy.mp4"), "--mask", clip + "/masks",
+                               "-o", dir.file("asked"), "--epochs", "1", "--fixed-epochs", "--features", "pixel", "--crf", "20", "--chroma", "420"] + small)
+        XCTAssertEqual(asked.status, 0, asked.stderr)
+        XCTAssertTrue(asked.stdout.contains("encoded: CRF 20 (--crf); 4:2:0: --chroma 420"), asked.stdout)
+        XCTAssertEqual(try VideoInfo.probe(path: dir.file("asked/refined.mp4")).pixelFormat, "yuv420p")
+        for bad in [["--crf", "52"], ["--crf", "fine"], ["--chroma", "422"]] {
+            let refused = try nicer(["refine", "--target", dir.file("target.mp4"), "--proxy", dir.file("proxy.mp4"), "-o", dir.file("bad")] + bad)
+            XCTAssertEqual(refused.status, 2, "\(bad): \(refused.stderr)")
+            XCTAssertTrue(refused.stderr.contains(bad[0].dropFirst(2)), refused.stderr)
+        }
+    }
+
     /// `video` with a 440 Hz tone muxed in as `codec` (synth clips have no audio).
     func withTone(_ video: String, codec: String, to path: String) throws {
         try ffmpeg(["-i", video, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-map", "0:v", "-map", "1:a",
