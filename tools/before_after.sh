@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 target=$1; proxy=$2; out=$3; frame=$4; picture=$5
 nicer=${NICER_BIN:-.build/release/nicer}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-box=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["boxes"][int(sys.argv[2])]; s=int(b["side"]*1.5)//2*2; print(s, int(b["x"]-s/2), int(b["y"]-s/2))' "$out/crops.json" "$frame")
+# 1.5x the crop box, square, no larger than the frame (a face filling a short frame's height).
+size=$("$nicer" probe "$target" --format json | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i["width"], i["height"])')
+box=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["boxes"][int(sys.argv[2])]; s=min(int(b["side"]*1.5), int(sys.argv[3]), int(sys.argv[4]))//2*2; print(s, int(b["x"]-s/2), int(b["y"]-s/2))' "$out/crops.json" "$frame" $size)
 read -r side left top <<<"$box"
 crop="crop=$side:$side:max(0\,min($left\,iw-$side)):max(0\,min($top\,ih-$side))"
 for name in target proxy refined; do
