@@ -205,6 +205,8 @@ final class EncodedVideoSink {
                 // memory: with it, the same frames encode differently from run to run (the ffmpeg
                 // tool's output changes with MALLOC_PERTURB_). Without it every figure measured on
                 // a written video reproduces; files are larger at the same CRF, quality as good or better.
+                // (The tree with bframes=0 reproduced in 60 clip-and-length cases, but measured no
+                // steadier on real swaps: docs/real-footage.md, "The encoder's share".)
                 av_dict_set(&codecOptions, "x264-params", "mbtree=0", 0)
             }
             try ffCheck(avcodec_open2(e, codec, &codecOptions), "avcodec_open2", path: finalPath, kind: .unsupported)
