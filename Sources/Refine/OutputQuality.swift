@@ -27,8 +27,10 @@ public struct OutputQuality: Codable, Equatable, Sendable {
     public static let floor = 1
 
     /// `requestedCRF`, `requestedFullChroma`: --crf and --chroma when given (nil: auto); `target`,
-    /// `proxy`: how each input was coded and whether it keeps colour at full resolution.
-    public static func resolve(requestedCRF: Int?, requestedFullChroma: Bool?,
+    /// `proxy`: how each input was coded and whether it keeps colour at full resolution;
+    /// `evenSize`: whether both frame sides are even (4:2:0 needs them, so `VideoWriter` codes an
+    /// odd-sized frame in 4:4:4 whatever was asked, and the reason says so).
+    public static func resolve(requestedCRF: Int?, requestedFullChroma: Bool?, evenSize: Bool = true,
                                target: (coding: CodingQuality?, fullChroma: Bool), proxy: (coding: CodingQuality?, fullChroma: Bool)) -> OutputQuality {
         let crf: Int, crfReason: String
         let inputs = [("proxy", proxy.coding), ("target", target.coding)].compactMap { name, coding in coding?.equivalentCRF.map { (name, $0) } }
@@ -41,12 +43,15 @@ public struct OutputQuality: Codable, Equatable, Sendable {
         } else {
             (crf, crfReason) = (ceiling, "CRF \(ceiling): neither input's quantisers are known")
         }
-        let full: Bool, chromaReason: String
+        var full: Bool, chromaReason: String
         if let requestedFullChroma {
             (full, chromaReason) = (requestedFullChroma, "--chroma \(requestedFullChroma ? 444 : 420)")
         } else {
             full = proxy.fullChroma || target.fullChroma
             chromaReason = full ? "\(proxy.fullChroma ? "the proxy" : "the target") has full-resolution colour" : "both inputs are 4:2:0 or 4:2:2"
+        }
+        if !evenSize && !full {
+            (full, chromaReason) = (true, "a side of the frame is odd, and 4:2:0 needs even sides")
         }
         return OutputQuality(crf: crf, fullChroma: full, reason: crfReason + "; " + (full ? "4:4:4" : "4:2:0") + ": " + chromaReason)
     }

@@ -70,6 +70,7 @@ public enum RefineJob {
                                    work: work, clock: &clock, progress: progress)
         let renderer = SegmentRenderer(fit.fitted, options: options)
         let quality = OutputQuality.resolve(requestedCRF: options.crf, requestedFullChroma: options.fullChroma,
+                                             evenSize: clip.target.width % 2 == 0 && clip.target.height % 2 == 0,
                                              target: (clip.target.coding, clip.target.fullChroma), proxy: (clip.proxy.coding, clip.proxy.fullChroma))
         let written = try clock.pass("write", videos: ["target", "proxy"]) {
             try WritePass.run(clip, inputs: inputs, options: options, quality: quality, boxes: crops.boxes, crops: crops.store, renderer: renderer, progress: progress)

@@ -42,5 +42,9 @@ final class OutputQualityTests: XCTestCase {
         XCTAssertTrue(resolve(target: nil, proxy: nil, fullChroma: (true, false)).fullChroma)
         XCTAssertFalse(resolve(chroma: false, target: nil, proxy: nil, fullChroma: (true, true)).fullChroma)
         XCTAssertTrue(resolve(chroma: true, target: nil, proxy: nil).fullChroma)
+        // An odd side: the writer codes 4:4:4 whatever was asked, and the report says why.
+        let odd = OutputQuality.resolve(requestedCRF: nil, requestedFullChroma: false, evenSize: false, target: (nil, false), proxy: (nil, false))
+        XCTAssertTrue(odd.fullChroma)
+        XCTAssertTrue(odd.reason.contains("odd"), odd.reason)
     }
 }
