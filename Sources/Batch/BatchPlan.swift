@@ -61,7 +61,8 @@ public struct BatchPlan: Codable, Sendable {
     }
 
     /// Seconds one item takes at refine's defaults on 2 cores, roughly: the step budget at ~0.13 s
-    /// a step (measured 0.115–0.15 on 1080p and DeepFaceLive pairs) plus ~0.06 s a frame per
+    /// a step of a 256² crop (a smaller face gets more, cheaper steps at the same pixels × steps;
+    /// measured 0.115–0.15 on 1080p and DeepFaceLive pairs) plus ~0.06 s a frame per
     /// megapixel and 0.04 s a frame for the five passes over the clip (docs/benchmarks.md).
     public static func estimatedSeconds(_ item: BatchItem) -> Double {
         let options = RefineOptions()

@@ -76,7 +76,9 @@ final class NICeTrainer {
     var settlingEpochs: Int {
         options.uncertainty ? UncertaintyRamp.openingEpochs(from: coarseEpochs, start: uncertaintyStart, epochs: options.uncertaintyRamp) : 0
     }
-    var stepsPerEpoch: Int { StepBudget.stepsPerEpoch(options, frames: crops.count) }
+    var stepsPerEpoch: Int {
+        StepBudget.stepsPerEpoch(options, frames: crops.count, cropSide: crops.targets.first?.width)
+    }
     /// σ's log-variance bound at step `step` of epoch `epoch` (`UncertaintyRamp`).
     func logVarianceLimit(epoch: Int, step: Int) -> Float {
         UncertaintyRamp.limit(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch, start: uncertaintyStart, epochs: options.uncertaintyRamp)

@@ -85,7 +85,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var stop: StopRule = .automatic
     /// Adam steps per frame of the clip (or segment) over the whole fit at the epoch cap
     /// (0.1…1000): the step budget follows the clip, spread over the epochs with at least
-    /// `StepBudget.minimumStepsPerEpoch` steps an epoch (so a short clip still gets a fit).
+    /// `StepBudget`'s floor an epoch (40 steps of a 256² crop, as many pixels × steps for a
+    /// smaller one), so a short clip or a small face still gets a fit.
     public var visits = 3.2
     /// Adam steps per epoch instead of the budget above: 0 = every frame once, N = the next N
     /// frames of shuffled passes over the clip (8…100000; capped at the clip's length); nil = `visits`.
@@ -103,6 +104,10 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var segmentLength = 300
     /// Frames shared by neighbouring segments and cross-faded linearly (0…segmentLength/2).
     public var segmentOverlap = 16
+    /// Least median correlation of target and proxy frames (32×32 grey thumbnails) for the proxy to
+    /// count as a swap of the target (0…1; 0: no check): real swaps measured 0.86–1.00, two files
+    /// that were not pairs −0.38 and −0.12 (`PairCheck`).
+    public var pairCorrelation = 0.5
     /// Scene-cut threshold: mean absolute change of the target between frames, 0…1 (1 = never cut).
     public var cutThreshold = 0.25
     /// Face-region feather, fraction of the face width (0…0.5): the region stands in for the
@@ -195,6 +200,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check((16...100_000).contains(segmentLength), "segment length must be in 16...100000")
         check(segmentOverlap >= 0 && segmentOverlap <= segmentLength / 2, "segment overlap must be in 0...segmentLength/2")
         check((0...1).contains(cutThreshold), "cut threshold must be in 0...1")
+        check((0...1).contains(pairCorrelation), "pair correlation must be in 0...1")
         check((0...0.5).contains(feather), "feather must be in 0...0.5")
         check(crf.map { (0...51).contains($0) } ?? true, "crf must be auto or in 0...51")
         check(["ultrafast", "fast", "medium"].contains(scoringFlow), "scoring flow must be ultrafast, fast or medium")

@@ -29,8 +29,10 @@ enum RegionAnalysis {
         var observed: [FaceObservation?] = [], boxes: [(Double, Double, Double, Double)?] = []
         var cuts: [Int] = [], previous: [Float]?
         var changed: [Int] = [], previousFrame: Image8?
+        var correlations: [Double?] = []
         try clip.forEach { t, target, proxy in
             let thumb = Segmentation.thumbnail(target)
+            correlations.append(PairCheck.correlation(thumb, Segmentation.thumbnail(proxy)))
             if let previous, Segmentation.change(previous, thumb) > Float(options.cutThreshold) { cuts.append(t) }
             previous = thumb
             changed.append(previousFrame.map { CropTrack.changedPixels($0, target) } ?? Int.max)
@@ -54,6 +56,7 @@ enum RegionAnalysis {
             }
             progress(String(format: "analysis %d/%d", t + 1, clip.frames))
         }
+        try PairCheck.check(correlations, minimum: options.pairCorrelation, target: clip.target.path, proxy: clip.proxy.path)
         var landmarks: [[SIMD2<Double>]] = []
         let raw = observed.map { $0?.landmarks }
         if kind == .landmarks {

@@ -20,21 +20,32 @@ public enum FrameSchedule {
     }
 }
 
-/// How many Adam steps an epoch takes: the clip's share of the step budget (`RefineOptions.visits`).
+/// How many Adam steps an epoch takes: the clip's share of the step budget (`RefineOptions.visits`),
+/// at least a floor of compute.
 public enum StepBudget {
-    /// The floor of an epoch, 800 steps at the default cap of 20: what a fit needs is mostly a
-    /// number of steps, not of visits per frame. On a 100-frame DeepFaceLive pair (Kim_Jarrey_0,
-    /// σ detached while the budget was measured) 320 steps left the refined face halfway to the
-    /// target's identity (dlib distance to the swap 0.42; 0.26 after the old 1920), 640 steps 0.36,
-    /// 800 steps 0.29; at the final defaults 800 steps give 0.38 (docs/real-footage.md, "Step budget").
+    /// The floor of an epoch for a crop of the largest side (`--size`, 256), 800 steps at the
+    /// default cap of 20: what a fit needs is mostly a number of steps, not of visits per frame.
+    /// On a 100-frame DeepFaceLive pair (Kim_Jarrey_0, σ detached while the budget was measured)
+    /// 320 steps left the refined face halfway to the target's identity (dlib distance to the
+    /// swap 0.42; 0.26 after the old 1920), 640 steps 0.36, 800 steps 0.29 (docs/real-footage.md,
+    /// "How many steps").
     public static let minimumStepsPerEpoch = 40
+    /// How many times the floor a crop smaller than `--size` may get. A step on a 128² face costs
+    /// a quarter of a 256² one, and 800 steps were too few to learn its swap (Ewon_Spice_2, 128²:
+    /// identity distance to the swap 0.517 and 0.469 on two seeds, 0.293 at 2000 steps;
+    /// docs/real-footage.md, "Pixels × steps"); no smaller crop was measured.
+    public static let maximumFloorScale = 4.0
 
     /// `framesPerEpoch` when given (0: the clip once; else capped at the clip's length), else
-    /// `visits` × frames over the epochs, at least `minimumStepsPerEpoch`.
-    public static func stepsPerEpoch(_ options: RefineOptions, frames: Int) -> Int {
+    /// `visits` × frames over the epochs, at least the floor: `minimumStepsPerEpoch` × (`size` /
+    /// `cropSide`)², so a crop under the cap gets a cap-sized fit's pixels × steps (at most
+    /// `maximumFloorScale` times the floor), rounded up.
+    public static func stepsPerEpoch(_ options: RefineOptions, frames: Int, cropSide: Int? = nil) -> Int {
         if let fixed = options.framesPerEpoch { return fixed == 0 ? frames : min(frames, fixed) }
         let share = options.visits * Double(frames) / Double(max(options.epochs, 1))
-        return max(minimumStepsPerEpoch, Int(share.rounded(.up)))
+        let side = Double(min(max(cropSide ?? options.size, 1), options.size))
+        let scale = min(maximumFloorScale, Double(options.size * options.size) / (side * side))
+        return max(Int((Double(minimumStepsPerEpoch) * scale).rounded(.up)), Int(share.rounded(.up)))
     }
 }
 

@@ -116,6 +116,9 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Colour resolution of refined.mp4: auto (4:4:4 when either input has full-resolution colour, else 4:2:0), 420 (plays in browsers) or 444.")
     var chroma = "auto"
 
+    @Option(name: .customLong("pair-correlation"), help: "Least median correlation of target and proxy frames for the proxy to count as a swap of the target; below it refine refuses the pair (0...1; 0: no check).")
+    var pairCorrelation = RefineOptions().pairCorrelation
+
     @Option(help: "Random seed (initial weights and frame order).")
     var seed: UInt64 = 2020
 
@@ -186,6 +189,7 @@ struct RefineCommand: ParsableCommand {
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
         o.seed = seed
+        o.pairCorrelation = pairCorrelation
         o.crf = crf == "auto" ? nil : Int(crf) ?? -1
         o.fullChroma = chroma == "444" ? true : chroma == "420" ? false : nil
         o.vggWeights = vggWeights

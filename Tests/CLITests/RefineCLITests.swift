@@ -561,17 +561,38 @@ final class RefineCLITests: XCTestCase {
         XCTAssertTrue(square.stderr.contains("aspect ratio"), square.stderr)
     }
 
+    /// Two halves of one wide picture are not a target and its swap (two DeepFaceLive captures
+    /// in ../shared/data were split so): refused before any work, with exit 3 and nothing
+    /// written; --pair-correlation 0 refines them anyway.
+    func testAProxyThatIsAnotherPictureIsRefused() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 8, size: "128x64")
+        try ffmpeg(["-i", clip + "/target.mkv", "-vf", "crop=64:64:0:0", "-c:v", "ffv1", dir.file("left.mkv")])
+        try ffmpeg(["-i", clip + "/proxy.mkv", "-vf", "crop=64:64:64:0", "-c:v", "ffv1", dir.file("right.mkv")])
+        let refused = try nicer(["refine", "--target", dir.file("left.mkv"), "--proxy", dir.file("right.mkv"), "--mask", "swap",
+                                 "-o", dir.file("out"), "--epochs", "1", "--features", "pixel"] + small)
+        XCTAssertEqual(refused.status, 3, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("does not show") && refused.stderr.contains("right.mkv"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/refined.mp4")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/report.json")))
+        let forced = try nicer(["refine", "--target", dir.file("left.mkv"), "--proxy", dir.file("right.mkv"), "--mask", "swap",
+                                "-o", dir.file("forced"), "--epochs", "1", "--fixed-epochs", "--features", "pixel", "--pair-correlation", "0"] + small)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+    }
+
     func testBadInputGivesAClearErrorAndNoOutput() throws {
         let dir = try TempDirectory()
         let clip = try synth(dir, frames: 12)
-        let short = try synth(dir, seed: 2, frames: 9)
+        // The same swap cut short (a proxy of another clip is refused: testAProxyThatIsAnotherPictureIsRefused).
+        try ffmpeg(["-i", clip + "/proxy.mkv", "-frames:v", "9", "-c:v", "ffv1", dir.file("short.mkv")])
+        let short = dir.file("short.mkv")
         // Frame counts differ: both files named, nothing written; --align trims instead.
-        let mismatch = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", short + "/proxy.mkv", "--mask", "swap",
+        let mismatch = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", short, "--mask", "swap",
                                   "-o", dir.file("m"), "--epochs", "1"] + small)
         XCTAssertEqual(mismatch.status, 3, mismatch.stderr)
         XCTAssertTrue(mismatch.stderr.contains("12 frames") && mismatch.stderr.contains("9") && mismatch.stderr.contains("--align"), mismatch.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("m/refined.mp4")))
-        let aligned = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", short + "/proxy.mkv", "--mask", "swap",
+        let aligned = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", short, "--mask", "swap",
                                  "-o", dir.file("a"), "--epochs", "1", "--align", "--features", "pixel"] + small)
         XCTAssertEqual(aligned.status, 0, aligned.stderr)
         XCTAssertEqual(try VideoInfo.probe(path: dir.file("a/refined.mp4"), countFrames: true).frameCount, 9)

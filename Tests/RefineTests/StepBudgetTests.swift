@@ -18,6 +18,25 @@ final class StepBudgetTests: XCTestCase {
         XCTAssertEqual(steps(250), 2500)
     }
 
+    /// The floor is one of compute: a crop under the cap (`--size`) gets as many pixels × steps
+    /// as a cap-sized one (Ewon_Spice_2's 128² face missed its swap's identity at 800 steps and
+    /// kept it at 2000), at most 4× the floor; the cap's own crop, or a smaller cap, keeps 40 an
+    /// epoch; the visits' share is not scaled.
+    func testTheFloorCountsPixelsTimesSteps() {
+        var options = RefineOptions()
+        XCTAssertEqual(StepBudget.stepsPerEpoch(options, frames: 100), 40, "no crop side: the cap's")
+        XCTAssertEqual(StepBudget.stepsPerEpoch(options, frames: 100, cropSide: 256), 40)
+        XCTAssertEqual(StepBudget.stepsPerEpoch(options, frames: 100, cropSide: 128), 160)
+        XCTAssertEqual(StepBudget.stepsPerEpoch(options, frames: 100, cropSide: 224), 53, "40 × 256²/224² = 52.2, rounded up")
+        XCTAssertEqual(StepBudget.stepsPerEpoch(options, frames: 100, cropSide: 64), 160, "at most 4× the floor")
+        XCTAssertEqual(StepBudget.stepsPerEpoch(options, frames: 3000, cropSide: 128), 480, "above the floor the clip's share rules")
+        options.size = 64
+        XCTAssertEqual(StepBudget.stepsPerEpoch(options, frames: 100, cropSide: 64), 40, "--size 64: a 64² crop is the cap's")
+        options.size = 256
+        options.framesPerEpoch = 64
+        XCTAssertEqual(StepBudget.stepsPerEpoch(options, frames: 300, cropSide: 128), 64, "an explicit epoch is not scaled")
+    }
+
     /// An explicit --frames-per-epoch keeps its meaning: 0 is the clip once, N is capped at it.
     func testExplicitFramesPerEpochOverrideTheBudget() {
         var options = RefineOptions()
