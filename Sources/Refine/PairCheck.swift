@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import Stability
 
 /// Whether the proxy shows the target's picture. A swap changes the face and keeps the rest of
 /// the frame, so the two frames' layouts agree: on every real pair measured (39 DeepFaceLive, 2
@@ -7,7 +8,8 @@ import Media
 /// 0.86–1.00. Two files in ../shared/data/dfl are not pairs (the capture was one wide picture, not
 /// two side by side, so its "swap" half shows the room beside the face): median −0.38 and −0.12.
 /// Refining such a pair fits the network to the wrong picture and delivers a blur (Nicola_Badge_2:
-/// fidelity 19 dB, no face left); it is refused before any work (docs/real-footage.md, "Not a pair").
+/// fidelity 19 dB, no face left); it is refused before any work (docs/real-footage.md, "Pixels × steps, and two
+/// files that are not pairs").
 public enum PairCheck {
     /// Pearson correlation of two thumbnails (`Segmentation.thumbnail`); nil when either is flat
     /// (a black or faded frame says nothing about the layout).
@@ -28,10 +30,8 @@ public enum PairCheck {
 
     /// The median of the frames' correlations (flat frames left out); nil when every frame was flat.
     public static func median(_ correlations: [Double?]) -> Double? {
-        let known = correlations.compactMap { $0 }.sorted()
-        guard !known.isEmpty else { return nil }
-        let m = known.count / 2
-        return known.count % 2 == 1 ? known[m] : (known[m - 1] + known[m]) / 2
+        let known = correlations.compactMap { $0 }
+        return known.isEmpty ? nil : FlickerSummary.median(known)
     }
 
     /// Throws when the median correlation is under `minimum` (0: never).

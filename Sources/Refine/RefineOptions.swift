@@ -85,8 +85,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var stop: StopRule = .automatic
     /// Adam steps per frame of the clip (or segment) over the whole fit at the epoch cap
     /// (0.1…1000): the step budget follows the clip, spread over the epochs with at least
-    /// `StepBudget`'s floor an epoch (40 steps of a 256² crop, as many pixels × steps for a
-    /// smaller one), so a short clip or a small face still gets a fit.
+    /// `StepBudget`'s floor an epoch (40 steps of a crop of `size`, as many pixels × steps for a
+    /// smaller one, at most 4× the steps), so a short clip or a small face still gets a fit.
     public var visits = 3.2
     /// Adam steps per epoch instead of the budget above: 0 = every frame once, N = the next N
     /// frames of shuffled passes over the clip (8…100000; capped at the clip's length); nil = `visits`.

@@ -3,7 +3,8 @@ import Tensor
 /// Scene cuts and segments: runs of frames without a cut, each split into segments no longer
 /// than `length` that share `overlap` frames with their neighbour.
 enum Segmentation {
-    /// Mean absolute change of a 32×32 gray thumbnail between frames, in [0, 1].
+    /// A 32×32 grey thumbnail (point-sampled, the mean of the channels) in [0, 1]: what the cut
+    /// detector and `PairCheck` compare.
     static func thumbnail(_ image: Image8) -> [Float] {
         (0..<1024).map { k in
             let x = (k % 32) * image.width / 32, y = (k / 32) * image.height / 32

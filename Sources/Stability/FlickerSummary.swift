@@ -52,7 +52,8 @@ public struct FlickerSummary: Codable, Equatable, Sendable {
                       refined.median, proxy.median, refined.mean, proxy.mean, 100 * pairsWorseThanBoth)
     }
 
-    static func median(_ values: [Double]) -> Double {
+    /// The middle value (the mean of the two middle ones for an even count); `values` not empty.
+    public static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted(), n = sorted.count
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
