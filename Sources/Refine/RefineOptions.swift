@@ -113,6 +113,10 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Face-region feather, fraction of the face width (0…0.5): the region stands in for the
     /// swap's footprint in a frame without one (`PasteMask`).
     public var feather = 0.08
+    /// How far the written face holds still where the target does, from frame to frame (0…1; 0:
+    /// off): the pasted frame is blended towards the last written one by this fraction where the
+    /// target did not change (`StillBlend`).
+    public var stillBlend = 0.9
     /// x264's constant rate factor for refined.mp4 (0…51, 0: lossless); nil: 2 steps finer than the
     /// finer input's own coding, within 1…16 (`OutputQuality`).
     public var crf: Int? = nil
@@ -201,6 +205,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(segmentOverlap >= 0 && segmentOverlap <= segmentLength / 2, "segment overlap must be in 0...segmentLength/2")
         check((0...1).contains(cutThreshold), "cut threshold must be in 0...1")
         check((0...1).contains(pairCorrelation), "pair correlation must be in 0...1")
+        check((0...0.99).contains(stillBlend), "still blend must be in 0...0.99")
         check((0...0.5).contains(feather), "feather must be in 0...0.5")
         check(crf.map { (0...51).contains($0) } ?? true, "crf must be auto or in 0...51")
         check(["ultrafast", "fast", "medium"].contains(scoringFlow), "scoring flow must be ultrafast, fast or medium")

@@ -42,6 +42,7 @@ enum WritePass {
         let masks = try AtomicOutput(finalPath: out + "/masks")
         try? FileManager.default.removeItem(atPath: masks.temporaryPath)
         try FileManager.default.createDirectory(atPath: masks.temporaryPath, withIntermediateDirectories: true)
+        var still = StillBlend(strength: options.stillBlend)
         var squared = 0.0, weight = 0.0
         // Committed one after another at the end; a failure part way takes back what was.
         var committed: [String] = []
@@ -55,6 +56,7 @@ enum WritePass {
                 var frame = target
                 let (refined, sigma) = try renderer.render(t, target: crop.target)
                 boxes[t].paste(refined, size: n, into: &frame, mask: mask)
+                still.apply(to: &frame, target: target, mask: mask)
                 try writer.write(frame, at: clip.variableRate ? clip.targetTimes[t] : nil)
                 for i in 0..<(frame.width * frame.height) where mask[i] > 0 {
                     for c in 0..<3 {

@@ -116,6 +116,9 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Colour resolution of refined.mp4: auto (4:4:4 when either input has full-resolution colour, else 4:2:0), 420 (plays in browsers) or 444.")
     var chroma = "auto"
 
+    @Option(name: .customLong("still-blend"), help: "How far the refined face holds still where the target does: each frame is blended towards the last written one by this fraction where the target did not change (0...0.99; 0: off).")
+    var stillBlend = RefineOptions().stillBlend
+
     @Option(name: .customLong("pair-correlation"), help: "Least median correlation of target and proxy frames for the proxy to count as a swap of the target; below it refine refuses the pair (0...1; 0: no check).")
     var pairCorrelation = RefineOptions().pairCorrelation
 
@@ -190,6 +193,7 @@ struct RefineCommand: ParsableCommand {
         o.sigmaVideo = sigmaVideo
         o.seed = seed
         o.pairCorrelation = pairCorrelation
+        o.stillBlend = stillBlend
         o.crf = crf == "auto" ? nil : Int(crf) ?? -1
         o.fullChroma = chroma == "444" ? true : chroma == "420" ? false : nil
         o.vggWeights = vggWeights

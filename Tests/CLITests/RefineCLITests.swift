@@ -561,6 +561,44 @@ final class RefineCLITests: XCTestCase {
         XCTAssertTrue(square.stderr.contains("aspect ratio"), square.stderr)
     }
 
+    /// A clip whose every frame is shown three times, the target with fresh noise on each
+    /// showing (a still head under a codec's noise; on Matilda_Bobbie_3 the refined face moved
+    /// 2–3× that noise): inside the paste mask the refined video changes between repeats less than
+    /// half as much as it does with --still-blend 0 (`StillBlend`).
+    func testTheRefinedFaceHoldsStillWhereTheTargetDoes() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 6)
+        try ffmpeg(["-i", clip + "/target.mkv", "-vf", "setpts=3*PTS,fps=25,noise=alls=1:allf=t", "-c:v", "ffv1", dir.file("target.mkv")])
+        try ffmpeg(["-i", clip + "/proxy.mkv", "-vf", "setpts=3*PTS,fps=25,noise=alls=1:allf=t", "-c:v", "ffv1", dir.file("proxy.mkv")])
+        func frames(_ path: String) throws -> [Image8] {
+            let reader = try VideoReader(path: path)
+            var out: [Image8] = []
+            while let frame = try reader.nextFrame() { out.append(frame) }
+            return out
+        }
+        // Mean change inside the paste mask over the repeats (frame 3k → 3k+1, 3k+1 → 3k+2).
+        func changeOverRepeats(_ blend: String) throws -> Double {
+            let out = dir.file("out" + blend)
+            let run = try nicer(["refine", "--target", dir.file("target.mkv"), "--proxy", dir.file("proxy.mkv"), "--mask", "swap",
+                                 "-o", out, "--epochs", "2", "--fixed-epochs", "--features", "pixel", "--crf", "1",
+                                 "--still-blend", blend] + small)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let refined = try frames(out + "/refined.mp4")
+            XCTAssertEqual(refined.count, 18)
+            var change = 0.0
+            for t in 0..<(refined.count - 1) where t % 3 != 2 {
+                let mask = try PNG.read(out + String(format: "/masks/%06d.png", t + 2)).image8
+                for i in 0..<(mask.width * mask.height) where mask.pixels[i * mask.channels] == 255 {
+                    for c in 0..<3 { change += abs(Double(refined[t + 1].pixels[i * 3 + c]) - Double(refined[t].pixels[i * 3 + c])) }
+                }
+            }
+            return change
+        }
+        let held = try changeOverRepeats("0.9"), free = try changeOverRepeats("0")
+        XCTAssertGreaterThan(free, 0)
+        XCTAssertLessThan(held, 0.5 * free, "inside the mask the refined face holds still where the target does (\(held) vs \(free))")
+    }
+
     /// Two halves of one wide picture are not a target and its swap (two DeepFaceLive captures
     /// in ../shared/data were split so): refused before any work, with exit 3 and nothing
     /// written; --pair-correlation 0 refines them anyway.
