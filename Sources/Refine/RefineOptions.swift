@@ -113,8 +113,8 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Face-region feather, fraction of the face width (0…0.5): the region stands in for the
     /// swap's footprint in a frame without one (`PasteMask`).
     public var feather = 0.08
-    /// How far the written face holds still where the target does, from frame to frame (0…1; 0:
-    /// off): the pasted frame is blended towards the last written one by this fraction where the
+    /// How far the written face holds still where the target does, from frame to frame (0…0.99;
+    /// 0: off): the pasted frame is blended towards the last written one by this fraction where the
     /// target did not change (`StillBlend`).
     public var stillBlend = 0.9
     /// x264's constant rate factor for refined.mp4 (0…51, 0: lossless); nil: 2 steps finer than the

@@ -54,13 +54,17 @@ public struct StillBlend {
     public mutating func apply(to frame: inout Image8, target: Image8, mask: [Float]) {
         let w = frame.width, h = frame.height, plane = w * h
         precondition(frame.channels == 3 && target.width == w && target.height == h && mask.count == plane, "one frame size")
+        guard strength > 0 else { return }
         var current = frame.pixels.map(Float.init)
         defer { (previous, previousFrame, previousTarget, previousMask) = (current, frame, target, mask) }
-        guard strength > 0, let previous, let previousFrame, let previousTarget, let previousMask, previous.count == current.count else { return }
+        guard let previous, let previousFrame, let previousTarget, let previousMask, previous.count == current.count else { return }
         // Only the box round both masks (grown by the support's and the change's radius) can change.
-        let united = (0..<plane).map { max(mask[$0], previousMask[$0]) }
         var x0 = w, x1 = -1, y0 = h, y1 = -1
-        for y in 0..<h { for x in 0..<w where united[y * w + x] > 0 { x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y) } }
+        for y in 0..<h {
+            for x in 0..<w where mask[y * w + x] > 0 || previousMask[y * w + x] > 0 {
+                x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+            }
+        }
         guard x1 >= 0 else { return }
         let grow = 2 * Self.radius
         (x0, y0, x1, y1) = (max(0, x0 - grow), max(0, y0 - grow), min(w - 1, x1 + grow), min(h - 1, y1 + grow))
@@ -72,7 +76,7 @@ public struct StillBlend {
                 var d: Int32 = 0
                 for c in 0..<3 { d = max(d, abs(Int32(target.pixels[i * 3 + c]) - Int32(previousTarget.pixels[i * 3 + c]))) }
                 change[by * bw + bx] = Float(d)
-                inside[by * bw + bx] = united[i]
+                inside[by * bw + bx] = max(mask[i], previousMask[i])
             }
         }
         change = Self.maxFilter(change, width: bw, height: bh, radius: Self.radius)
@@ -95,20 +99,19 @@ public struct StillBlend {
     /// The largest value within `radius` of each pixel (a square window, clipped at the border),
     /// in two passes, one per axis.
     public static func maxFilter(_ values: [Float], width w: Int, height h: Int, radius r: Int) -> [Float] {
-        var rows = values
-        for y in 0..<h {
-            for x in 0..<w {
+        let alongRows = maxAlong(values, step: 1, lanes: h, laneStride: w, length: w, radius: r)
+        return maxAlong(alongRows, step: w, lanes: w, laneStride: 1, length: h, radius: r)
+    }
+
+    /// The largest value within `radius` along each lane (a row or a column) of `values`.
+    private static func maxAlong(_ values: [Float], step: Int, lanes: Int, laneStride: Int, length: Int, radius r: Int) -> [Float] {
+        var out = values
+        for lane in 0..<lanes {
+            let base = lane * laneStride
+            for i in 0..<length {
                 var m = -Float.infinity
-                for xx in max(0, x - r)...min(w - 1, x + r) { m = max(m, values[y * w + xx]) }
-                rows[y * w + x] = m
-            }
-        }
-        var out = rows
-        for y in 0..<h {
-            for x in 0..<w {
-                var m = -Float.infinity
-                for yy in max(0, y - r)...min(h - 1, y + r) { m = max(m, rows[yy * w + x]) }
-                out[y * w + x] = m
+                for j in max(0, i - r)...min(length - 1, i + r) { m = max(m, values[base + j * step]) }
+                out[base + i * step] = m
             }
         }
         return out
