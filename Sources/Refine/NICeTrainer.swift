@@ -69,6 +69,8 @@ final class NICeTrainer {
     }
 
     var coarseEpochs: Int { Int((Double(options.epochs) * options.coarseFraction).rounded()) }
+    /// How the progress line names a coarse epoch.
+    var coarseLabel: String { options.coarseInput == .patch ? " (patches)" : " (half res)" }
     /// The first epoch whose loss is weighted by σ.
     var uncertaintyStart: Int { Int((Double(coarseEpochs) * options.uncertaintyWarmup).rounded()) }
     /// Full-resolution epochs the plateau rule does not judge: those σ's range is still opening
@@ -120,9 +122,11 @@ final class NICeTrainer {
         if state.priorWithdrawal != nil { loss.extraTerms = [] }
         let half = crops.targets.map { boxShrink($0, 2) }, halfProxies = crops.proxies.map { boxShrink($0, 2) }
         let halfMasks = crops.masks.map { boxShrink($0, 2) }
-        // Coarse epochs followed by a fine phase never compete for best: their curve is scored at
-        // the size they train at, for a quarter of the cost.
-        let coarseMonitor = coarseEpochs < options.epochs && state.epochs.count < coarseEpochs
+        // Coarse epochs followed by a fine phase never compete for best. Half-size crops are
+        // scored at the size they train at, for a quarter of the cost; windows on whole crops, as
+        // the fine epochs are (the collapse guard's reference then has the fine epochs' scale).
+        let patches = options.coarseInput == .patch
+        let coarseMonitor = !patches && coarseEpochs < options.epochs && state.epochs.count < coarseEpochs
             ? monitorSet(targets: half, proxies: halfProxies, masks: halfMasks) : nil
         let coarseTargetEStab = coarseMonitor.map { m in meanEStab(m) { m.targets[$0]! } }
         let regions = crops.masks.map { Self.trainingRegion($0) }, halfRegions = halfMasks.map { Self.trainingRegion($0) }
@@ -159,20 +163,38 @@ final class NICeTrainer {
             loss.uncertainty = options.uncertainty && epoch >= uncertaintyStart
             let order = FrameSchedule.epoch(epoch, steps: stepsPerEpoch, frames: crops.count, seed: options.seed)
             var total = 0.0, finite = 0
-            var extra = [Double](repeating: 0, count: loss.extraNames.count), balance = 0.0
+            var extra = [Double](repeating: 0, count: loss.extraNames.count), balance = 0.0, priorSteps = 0
             for (k, t) in order.enumerated() {
                 loss.logVarianceLimit = logVarianceLimit(epoch: epoch, step: k)
-                let (value, terms) = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
+                let value: Float, terms: [Float], withPrior: Bool
+                if coarse && patches {
+                    // The 3D prior's terms read a whole crop; a window trains the data terms alone.
+                    var random = SplitMix64(seed: options.seed, stream: 0x7061_7463_68, index: UInt64(epoch * 1_000_003 + k))
+                    let n = crops.targets[t].width
+                    let window = TrainingPatch.draw(in: regions[t], n: n, side: n / 2, using: &random)
+                    let held = loss.extraTerms
+                    loss.extraTerms = []
+                    (value, terms) = step(input: window.cut(crops.targets[t]), reference: window.cut(crops.proxies[t]),
+                                          region: window.cut(regions[t], width: n), frame: t)
+                    loss.extraTerms = held
+                    withPrior = false
+                } else {
+                    (value, terms) = step(input: coarse ? half[t] : crops.targets[t], reference: coarse ? halfProxies[t] : crops.proxies[t],
                                           region: coarse ? halfRegions[t] : regions[t], frame: t)
+                    withPrior = !extra.isEmpty
+                }
                 if value.isFinite {
                     total += Double(value)
                     finite += 1
-                    for (i, v) in terms.suffix(extra.count).enumerated() { extra[i] += Double(v) }
-                    balance += Double(loss.lastBalance)
+                    if withPrior {
+                        for (i, v) in terms.suffix(extra.count).enumerated() { extra[i] += Double(v) }
+                        balance += Double(loss.lastBalance)
+                        priorSteps += 1
+                    }
                 }
                 stepsDone += 1
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
-                                 coarse ? " (half res)" : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
+                                 coarse ? coarseLabel : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
             }
             var record = EpochRecord(epoch: epoch + 1, resolution: coarse ? options.side / 2 : options.side, steps: order.count,
                                      loss: total / Double(max(finite, 1)), seconds: 0)
@@ -185,9 +207,9 @@ final class NICeTrainer {
                                           targetEStab: coarse ? coarseTargetEStab ?? state.targetEStab : state.targetEStab)
             }
             record.seconds = Date().timeIntervalSince(start)
-            if !extra.isEmpty {
-                record.priorTerms = Dictionary(uniqueKeysWithValues: zip(loss.extraNames, extra.map { $0 / Double(max(finite, 1)) }))
-                record.priorBalance = balance / Double(max(finite, 1))
+            if !extra.isEmpty, priorSteps > 0 {
+                record.priorTerms = Dictionary(uniqueKeysWithValues: zip(loss.extraNames, extra.map { $0 / Double(priorSteps) }))
+                record.priorBalance = balance / Double(priorSteps)
             }
             state.epochs.append(record)
             let previous = state.checkpoint
@@ -214,7 +236,7 @@ final class NICeTrainer {
                                  record.epoch, eStab, state.proxyEStab, state.targetEStab, fidelity, score,
                                  state.bestEpoch == record.epoch ? " (best)" : ""))
             } else {
-                progress?(String(format: "epoch %d (half res): loss %.4f", record.epoch, record.loss))
+                progress?(String(format: "epoch %d%@: loss %.4f", record.epoch, coarseLabel, record.loss))
             }
         }
         try Checkpoint.load(best, into: network.parameters, optimizer: nil, architecture: architecture)

@@ -31,6 +31,17 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         case auto, flame, landmarks, none
     }
 
+    /// What the epochs before the full-size crops train on (`coarseFraction`).
+    public enum CoarseInput: String, Codable, Sendable, CaseIterable {
+        /// The crops shrunk to half their side: a quarter of the pixels, the face at half scale.
+        case half
+        /// Windows of half the crop's side at full resolution (`TrainingPatch`): a quarter of the
+        /// pixels, the face at the scale it is rendered at.
+        case patch
+        /// An unknown name from the command line, refused by `validate`.
+        case invalid
+    }
+
     public enum StopRule: String, Codable, Sendable {
         case automatic
         case fixed
@@ -93,6 +104,12 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     public var framesPerEpoch: Int?
     /// Fraction of the epochs trained at half resolution first (0…1; DVP: 0.8).
     public var coarseFraction = 0.6
+    /// What those epochs train on (half: the crops at half resolution; patch: full-resolution
+    /// windows). patch: on half-size crops every fit lost 1–8 dB of its stop score at the change to
+    /// whole crops (the face's features change scale), and Tim_Chrys_0, Emily_Winston_1 and
+    /// Matilda_Bobbie_3 came out nearer the original's identity than the bar allows; on windows
+    /// the change cost nothing and all three kept the swap's (docs/real-footage.md, "Windows").
+    public var coarseInput = CoarseInput.patch
     /// Frame pairs scored each epoch for the automatic stop (2…64).
     public var monitorPairs = 8
     /// Epochs without a gain of more than `minImprovement` dB in the stop's score before the
@@ -195,6 +212,7 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(framesPerEpoch.map { $0 == 0 || (8...100_000).contains($0) } ?? true, "frames per epoch must be 0 or in 8...100000")
         check((0.1...1000).contains(visits), "visits must be in 0.1...1000")
         check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
+        check(coarseInput != .invalid, "coarse input must be half or patch")
         check((0...1).contains(uncertaintyWarmup), "uncertainty warm-up must be in 0...1")
         check((0...10).contains(uncertaintyRamp), "uncertainty ramp must be in 0...10 epochs")
         check((0...1).contains(sigmaFeedback), "sigma feedback must be in 0...1")

@@ -104,6 +104,12 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("uncertainty-ramp"), help: "Epochs over which σ's range opens once it switches on (0...10; 0 = at once).")
     var uncertaintyRamp = RefineOptions().uncertaintyRamp
 
+    @Option(name: .customLong("coarse-fraction"), help: "Fraction of the epochs trained before the full-size crops (0...1).")
+    var coarseFraction = RefineOptions().coarseFraction
+
+    @Option(name: .customLong("coarse-input"), help: "What the first epochs train on: half (the crops at half resolution) or patch (windows of half the crop's side at full resolution).")
+    var coarseInput = RefineOptions().coarseInput.rawValue
+
     @Option(name: .customLong("sigma-feedback"), help: "How hard sigma's log-variance pulls on the features it shares with the RGB mapping (0...1; 1 = one output conv for both).")
     var sigmaFeedback = RefineOptions().sigmaFeedback
 
@@ -188,6 +194,8 @@ struct RefineCommand: ParsableCommand {
         o.uncertaintyWarmup = uncertaintyWarmup
         o.uncertaintyRamp = uncertaintyRamp
         o.sigmaFeedback = sigmaFeedback
+        o.coarseFraction = coarseFraction
+        o.coarseInput = RefineOptions.CoarseInput(rawValue: coarseInput) ?? .invalid
         o.pixelWeight = pixelWeight
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
