@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "StabilityTests", dependencies: ["Stability", "Flow", "Synth", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor", "Synth", "TestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Media", "Tensor", "TestSupport"]),
-        .testTarget(name: "RefineTests", dependencies: ["Refine", "Faces", "NeuralNet", "Media", "Synth", "Tensor", "TestSupport"]),
+        .testTarget(name: "RefineTests", dependencies: ["Refine", "Faces", "NeuralNet", "Media", "Stability", "Synth", "Tensor", "TestSupport"]),
         .testTarget(name: "BatchTests", dependencies: ["Batch", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["nicer", "Media", "Synth", "TestSupport"]),
     ]

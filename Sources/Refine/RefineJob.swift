@@ -101,7 +101,8 @@ public enum RefineJob {
             prior: prior.description, priorFitError: prior.fitError, shapeDistance: prior.shapeDistance,
             features: features.map { "\(options.features == .vgg19 ? "VGG19" : "dlib identity ResNet") stages \($0.stages.prefix(options.featureWeights.count).joined(separator: ", ")) + pixel L1" } ?? "pixel L1",
             region: analysis.regions.description, eStabProxy: proxies[0].mean, eStabRefined: proxies[1].mean,
-            flicker: flicker, warnings: [flicker.warning, SwapKept.warning(scores.swapKept)].compactMap { $0 }, fidelity: written.fidelity,
+            flicker: flicker, warnings: [flicker.warning, SwapKept.warning(scores.swapKept),
+                                                   IdentityKept.warning(scores.faces, proxyName: inputs.proxyName)].compactMap { $0 }, fidelity: written.fidelity,
             swapKept: scores.swapKept,
             faces: scores.faces, facesSkipped: scores.facesSkipped, segments: fit.segments, cuts: analysis.cuts,
             timings: clock.seconds, passes: clock.passes, options: options)

@@ -35,7 +35,8 @@ enum ScoringPass {
         if let models, let loaded {
             do {
                 measurer = try FaceMeasurer(videos: [inputs.proxyName, "refined"], identityPhotos: inputs.identityPhotos,
-                                            versus: [("refined", inputs.proxyName)], models: models, detector: try loaded.detector(),
+                                            versus: [("refined", inputs.proxyName), ("refined", FaceMeasurer.target),
+                                                     (inputs.proxyName, FaceMeasurer.target)], models: models, detector: try loaded.detector(),
                                             landmarks68: try loaded.landmarks68(), targetFaces: regions.trackedFaces,
                                             placement: regions.landmarkFile == nil ? nil : regions.landmarks, photoLandmarks: photoLandmarks)
             } catch let error as PipelineError {

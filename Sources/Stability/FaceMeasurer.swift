@@ -16,6 +16,11 @@ public final class FaceMeasurer {
     private let targetFaces: [FaceObservation?]?
     private var targetPoints: [[Landmark]] = []
     private var points: [[[Landmark]]], descriptors: [[[Float]]]
+    /// The target's own identity descriptors, kept when a `versus` pair names `FaceMeasurer.target`.
+    private var targetDescriptors: [[Float]] = []
+    private var describesTarget: Bool { versus.contains { $0.1 == Self.target && !names.contains(Self.target) } }
+    /// The name by which a `versus` pair compares a video with the target (the original) itself.
+    public static let target = "target"
     private var frames = 0
     /// Seconds spent in `add` and `finish`.
     public private(set) var seconds = 0.0
@@ -58,6 +63,10 @@ public final class FaceMeasurer {
         guard let face = tracked else { return true }
         let images = others.compactMap { $0 }
         guard images.count == others.count else { return false }
+        if describesTarget {
+            let chip = placed != nil ? FaceChip(landmarks: face.landmarks) : FaceChip(landmarks: predictor5.predict(frame, box: face.box))
+            targetDescriptors.append(identity.descriptor(chip.extract(from: frame)))
+        }
         // Given landmarks place the face; its points are predicted like every video's, so
         // the openings are compared like with like.
         targetPoints.append(placed != nil ? predictor68.predict(frame, box: face.box) : face.landmarks)
@@ -75,8 +84,11 @@ public final class FaceMeasurer {
             let opening = FaceMetrics.openingConsistency(output: points[k], target: targetPoints)
             var against: [String: Double] = [:]
             for (a, b) in versus where a == names[k] {
-                guard let j = names.firstIndex(of: b) else { continue }
-                against[b] = FaceComparison.meanCosine(descriptors[k], descriptors[j])
+                if let j = names.firstIndex(of: b) {
+                    against[b] = FaceComparison.meanCosine(descriptors[k], descriptors[j])
+                } else if b == Self.target, !targetDescriptors.isEmpty {
+                    against[b] = FaceComparison.meanCosine(descriptors[k], targetDescriptors)
+                }
             }
             return FaceMeasures(
                 name: names[k], eyeConsistency: opening.eyes, mouthConsistency: opening.mouth,

@@ -88,6 +88,9 @@ final class FacesCLITests: XCTestCase {
         XCTAssertEqual(report.faces?.framesWithFace, 6)
         XCTAssertEqual(report.faces?.videos.map(\.name), ["proxy", "refined"])
         XCTAssertGreaterThan(report.faces?.videos.last?.identityVersus["proxy"] ?? 0, 0.5)
+        // Both against the original's own face (the identity warning's inputs): the proxy is the
+        // same face brightened.
+        for video in report.faces?.videos ?? [] { XCTAssertGreaterThan(video.identityVersus["target"] ?? 0, 0.5, video.name) }
     }
 
     func testNoFaceIsBadInputWithNoOutput() throws {

@@ -1,0 +1,31 @@
+import Refine
+@testable import Stability
+import XCTest
+
+final class IdentityKeptTests: XCTestCase {
+    func testWarnsWhenTheRefinedFaceWentBackToTheOriginal() {
+        // Cosines: refined~swap, refined~original, swap~original.
+        XCTAssertNotNil(IdentityKept.warning(refinedSwap: 0.90, refinedTarget: 0.97, swapTarget: 0.88))
+        XCTAssertNil(IdentityKept.warning(refinedSwap: 0.97, refinedTarget: 0.90, swapTarget: 0.88), "nearer the swap")
+        // The swap kept the original's identity (nearer it than the refined face is to the swap):
+        // not judged, whichever is nearer.
+        XCTAssertNil(IdentityKept.warning(refinedSwap: 0.97, refinedTarget: 0.98, swapTarget: 0.985))
+    }
+
+    func testReadsTheFaceMeasuresByName() {
+        func video(_ name: String, _ versus: [String: Double]) -> FaceMeasures {
+            FaceMeasures(name: name, eyeConsistency: 0, mouthConsistency: 0, jitter: 0, identityConsistency: 1, identityVersus: versus,
+                         identityToPhotos: nil)
+        }
+        let back = FaceComparisonReport(frames: 3, framesWithFace: 3, targetJitter: 0, videos: [
+            video("swap", ["target": 0.88]), video("refined", ["swap": 0.90, "target": 0.97]),
+        ])
+        XCTAssertNotNil(IdentityKept.warning(back, proxyName: "swap"))
+        XCTAssertNil(IdentityKept.warning(back, proxyName: "target"), "a proxy named target has no original's descriptors to compare")
+        XCTAssertNil(IdentityKept.warning(nil, proxyName: "swap"))
+        let kept = FaceComparisonReport(frames: 3, framesWithFace: 3, targetJitter: 0, videos: [
+            video("swap", ["target": 0.88]), video("refined", ["swap": 0.97, "target": 0.90]),
+        ])
+        XCTAssertNil(IdentityKept.warning(kept, proxyName: "swap"))
+    }
+}
