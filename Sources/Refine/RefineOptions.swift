@@ -105,11 +105,11 @@ public struct RefineOptions: Codable, Equatable, Sendable {
     /// Fraction of the epochs trained at half resolution first (0…1; DVP: 0.8).
     public var coarseFraction = 0.6
     /// What those epochs train on (half: the crops at half resolution; patch: full-resolution
-    /// windows). patch: on half-size crops every fit lost 1–8 dB of its stop score at the change to
-    /// whole crops (the face's features change scale), and Tim_Chrys_0, Emily_Winston_1 and
-    /// Matilda_Bobbie_3 came out nearer the original's identity than the bar allows; on windows
-    /// the change cost nothing and all three kept the swap's (docs/real-footage.md, "Windows").
-    public var coarseInput = CoarseInput.patch
+    /// windows). half: on windows Tim_Chrys_0, Emily_Winston_1 and Matilda_Bobbie_3 kept the swap's
+    /// identity where half-size crops lost it, but FF++ 004 (two seeds) and Albica_Johns_0 went back
+    /// towards the original's: as many pairs missed the real-footage bar either way
+    /// (docs/real-footage.md, "Windows").
+    public var coarseInput = CoarseInput.half
     /// Frame pairs scored each epoch for the automatic stop (2…64).
     public var monitorPairs = 8
     /// Epochs without a gain of more than `minImprovement` dB in the stop's score before the

@@ -116,6 +116,33 @@ final class RefineCLITests: XCTestCase {
         XCTAssertEqual(r.eStabRefined, by["refined"]!, accuracy: 1e-12 * by["refined"]!)
     }
 
+    /// `--coarse-input patch` trains the coarse epochs on full-resolution windows and scores them
+    /// on whole crops; an unknown input is a usage error.
+    func testCoarseEpochsCanTrainOnWindows() throws {
+        let dir = try TempDirectory()
+        let clip = try synth(dir, frames: 8)
+        let out = dir.file("out")
+        let args = ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
+                    "--epochs", "5", "--fixed-epochs", "--features", "pixel"] + small
+        let run = try nicer(args + ["-o", out, "--coarse-input", "patch"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let curve = try report(out + "/report.json").segments[0].curve
+        XCTAssertEqual(curve.count, 5)
+        // 3 coarse epochs (0.6 of 5), all among the last three, so all scored.
+        XCTAssertTrue(curve.allSatisfy { $0.fidelity != nil })
+        // The same fit on half-size crops trains on other pixels from its first step.
+        let half = try nicer(args + ["-o", dir.file("half"), "--coarse-input", "half"])
+        XCTAssertEqual(half.status, 0, half.stderr)
+        XCTAssertNotEqual(try report(dir.file("half/report.json")).segments[0].curve[0].loss, curve[0].loss)
+        let config = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
+        XCTAssertTrue(config.contains("\"coarseInput\" : \"patch\"") || config.contains("\"coarseInput\":\"patch\""), config)
+
+        let bad = try nicer(args + ["-o", dir.file("bad"), "--coarse-input", "tiles"])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("coarse input must be half or patch"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("bad")))
+    }
+
     /// σ switching on at the full-resolution phase does not throw the fit back: its first
     /// full-resolution epoch is within 1 dB of the same fit without σ. Before σ's head was
     /// detached from the features and its step normalised (`UNetConfig.detachedLogVariance`,
