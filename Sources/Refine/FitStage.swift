@@ -56,6 +56,7 @@ enum FitStage {
         o.sigmaVideo = false
         o.crf = 0
         o.fullChroma = nil
+        o.stillBlend = 0  // the write pass's, like the coding: a new blend on --resume reuses the fit
         // Its own encoder, not ReportFiles': a change of format would orphan every checkpoint.
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -336,6 +336,11 @@ final class RefineCLITests: XCTestCase {
             XCTAssertEqual(x.loss, y.loss, accuracy: 1e-4 * abs(x.loss) + 1e-6, "epoch \(x.epoch)")
             XCTAssertEqual(x.fidelity ?? -1, y.fidelity ?? -1, accuracy: 0.01, "epoch \(x.epoch)")
         }
+        // Options of the write pass alone (the still blend, the coding) write the video again from
+        // the same fit (before, a new --still-blend trained the clip from scratch).
+        let rewritten = try nicer(args + ["-o", dir.file("whole"), "--resume", "--still-blend", "0.5", "--crf", "4"])
+        XCTAssertEqual(rewritten.status, 0, rewritten.stderr)
+        XCTAssertTrue(rewritten.stderr.contains("resuming after epoch 12"), rewritten.stderr)
     }
 
     /// Ctrl-C (SIGINT) ends a run with status 130 and leaves no unfinished file: only whole
