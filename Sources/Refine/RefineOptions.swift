@@ -38,8 +38,6 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         /// Windows of half the crop's side at full resolution (`TrainingPatch`): a quarter of the
         /// pixels, the face at the scale it is rendered at.
         case patch
-        /// An unknown name from the command line, refused by `validate`.
-        case invalid
     }
 
     public enum StopRule: String, Codable, Sendable {
@@ -212,7 +210,6 @@ public struct RefineOptions: Codable, Equatable, Sendable {
         check(framesPerEpoch.map { $0 == 0 || (8...100_000).contains($0) } ?? true, "frames per epoch must be 0 or in 8...100000")
         check((0.1...1000).contains(visits), "visits must be in 0.1...1000")
         check((0...1).contains(coarseFraction), "coarse fraction must be in 0...1")
-        check(coarseInput != .invalid, "coarse input must be half or patch")
         check((0...1).contains(uncertaintyWarmup), "uncertainty warm-up must be in 0...1")
         check((0...10).contains(uncertaintyRamp), "uncertainty ramp must be in 0...10 epochs")
         check((0...1).contains(sigmaFeedback), "sigma feedback must be in 0...1")

@@ -67,18 +67,19 @@ public final class FaceMeasurer {
         guard let face = tracked else { return true }
         let images = others.compactMap { $0 }
         guard images.count == others.count else { return false }
-        let faceFrame = targetPoints.count  // its index among the descriptors appended below
-        if describesTarget, faceFrame % Self.targetStride == 0 {
-            let chip = placed != nil ? FaceChip(landmarks: face.landmarks) : FaceChip(landmarks: predictor5.predict(frame, box: face.box))
-            targetDescriptors.append((faceFrame, identity.descriptor(chip.extract(from: frame))))
+        // Given landmarks place every chip; else each image's own 5 points do.
+        let descriptor = { (image: Image8) in
+            let chip = self.placed != nil ? FaceChip(landmarks: face.landmarks) : FaceChip(landmarks: self.predictor5.predict(image, box: face.box))
+            return self.identity.descriptor(chip.extract(from: image))
         }
+        let faceFrame = targetPoints.count  // its index among the descriptors appended below
+        if describesTarget, faceFrame % Self.targetStride == 0 { targetDescriptors.append((faceFrame, descriptor(frame))) }
         // Given landmarks place the face; its points are predicted like every video's, so
         // the openings are compared like with like.
         targetPoints.append(placed != nil ? predictor68.predict(frame, box: face.box) : face.landmarks)
         for (k, image) in images.enumerated() {
             points[k].append(predictor68.predict(image, box: face.box))
-            let chip = placed != nil ? FaceChip(landmarks: face.landmarks) : FaceChip(landmarks: predictor5.predict(image, box: face.box))
-            descriptors[k].append(identity.descriptor(chip.extract(from: image)))
+            descriptors[k].append(descriptor(image))
         }
         return true
     }
@@ -92,8 +93,8 @@ public final class FaceMeasurer {
                 if let j = names.firstIndex(of: b) {
                     against[b] = FaceComparison.meanCosine(descriptors[k], descriptors[j])
                 } else if b == Self.target, !targetDescriptors.isEmpty {
-                    let own = targetDescriptors.filter { $0.frame < descriptors[k].count }
-                    against[b] = FaceComparison.meanCosine(own.map { descriptors[k][$0.frame] }, own.map(\.descriptor))
+                    // Every video has a descriptor for each face frame, the target's frames among them.
+                    against[b] = FaceComparison.meanCosine(targetDescriptors.map { descriptors[k][$0.frame] }, targetDescriptors.map(\.descriptor))
                 }
             }
             return FaceMeasures(

@@ -195,7 +195,7 @@ struct RefineCommand: ParsableCommand {
         o.uncertaintyRamp = uncertaintyRamp
         o.sigmaFeedback = sigmaFeedback
         o.coarseFraction = coarseFraction
-        o.coarseInput = RefineOptions.CoarseInput(rawValue: coarseInput) ?? .invalid
+        o.coarseInput = RefineOptions.CoarseInput(rawValue: coarseInput) ?? .half
         o.pixelWeight = pixelWeight
         o.featureWeights = featureWeights.split(separator: ",").map { Float($0) ?? -1 }
         o.sigmaVideo = sigmaVideo
@@ -224,6 +224,7 @@ struct RefineCommand: ParsableCommand {
         guard RefineOptions.Features(rawValue: features) != nil else { throw ValidationError("--features must be identity, vgg19 or pixel") }
         guard ["auto", "420", "444"].contains(chroma) else { throw ValidationError("--chroma must be auto, 420 or 444") }
         guard RefineOptions.FacePriorChoice(rawValue: prior) != nil else { throw ValidationError("--prior must be auto, flame, landmarks or none") }
+        guard RefineOptions.CoarseInput(rawValue: coarseInput) != nil else { throw ValidationError("the coarse input must be half or patch (--coarse-input)") }
         let problems = options().problems()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
     }
