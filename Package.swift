@@ -66,6 +66,6 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Media", "Tensor", "TestSupport"]),
         .testTarget(name: "RefineTests", dependencies: ["Refine", "Faces", "NeuralNet", "Media", "Stability", "Synth", "Tensor", "TestSupport"]),
         .testTarget(name: "BatchTests", dependencies: ["Batch", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["nicer", "Media", "Synth", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["nicer", "Faces", "Media", "Synth", "TestSupport"]),
     ]
 )

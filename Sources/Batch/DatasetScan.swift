@@ -50,9 +50,8 @@ public enum DatasetScan {
     /// A CSV of `target,proxy[,method][,identity]`, one pair a line (a first line naming the
     /// columns is skipped; paths relative to the CSV's folder). Fields may be quoted.
     public static func pairsList(_ path: String) throws -> [BatchItem] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw PipelineError("\(path): cannot read the pairs list")
-        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError("\(path): cannot read the pairs list") }
+        guard let text = String(data: data, encoding: .utf8) else { throw PipelineError("\(path): the pairs list is not UTF-8 text") }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
         var items: [BatchItem] = []

@@ -21,6 +21,9 @@ struct ClipPair {
     /// phone's variable rate): the refined video then keeps the target's own frame times.
     let variableRate: Bool
 
+    /// Smaller frames hold no face the fit could learn from (a crop is 64 pixels a side at least).
+    static let minimumSide = 16
+
     init(target targetPath: String, proxy proxyPath: String, align: Bool) throws {
         // Every frame of both decoded once: the exact counts and the frame times.
         let (t, targetTimes) = try VideoInfo.probeWithFrameTimes(path: targetPath)
@@ -28,6 +31,9 @@ struct ClipPair {
         self.targetTimes = targetTimes
         variableRate = t.variableRate ?? false
         let (target, proxy) = (targetPath, proxyPath)
+        for (path, info) in [(target, t), (proxy, p)] where min(info.width, info.height) < Self.minimumSide {
+            throw PipelineError("\(path): frames of \(info.width)x\(info.height) are too small to refine (\(Self.minimumSide) pixels a side at least)")
+        }
         let pairing = FrameMap.pairing(times: proxyTimes, size: (p.width, p.height), toTimes: targetTimes, size: (t.width, t.height))
         let scaled = (t.width, t.height) != (p.width, p.height)
         guard !scaled || (align && pairing.size != nil) else {

@@ -68,6 +68,9 @@ public enum FaceVideoAnalysis {
                                   landmarks68: try ShapePredictor(path: models.landmarks68), options: options.tracker)
         let predictor5 = try ShapePredictor(path: models.landmarks5)
         let identity = options.descriptors ? try FaceIdentity(path: models.identity) : nil
+        let made = try OutputFolder.prepare(outputDirectory)
+        var complete = false
+        defer { if !complete { OutputFolder.tidyAfterFailure(outputDirectory, made: made) } }
 
         var frames: [FrameFaces] = []
         var raw: [[Landmark]?] = []
@@ -100,6 +103,7 @@ public enum FaceVideoAnalysis {
         }
         try ReportFiles.writeJSON(report, to: outputDirectory + "/faces.json", pretty: false)
         try ReportFiles.writeJSON(options, to: outputDirectory + "/faces-config.json")
+        complete = true
         return report
     }
 

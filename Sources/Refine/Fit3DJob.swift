@@ -48,8 +48,10 @@ public enum Fit3DJob {
             let model = try FLAMEModel.load(flame)
             loaded = (model, try LandmarkEmbedding.load(flameEmbedding, model: model))
         }
-        try OutputFolder.prepare(output)
-        let (tracks, source) = try landmarks(video: video, frames: info.frameCount, file: landmarkFile, models: models, progress: progress)
+        let made = try OutputFolder.prepare(output)
+        var complete = false
+        defer { if !complete { OutputFolder.tidyAfterFailure(output, made: made) } }
+        let (tracks, source) = try landmarks(video: video, frames: info.frameCount, size: (info.width, info.height), file: landmarkFile, models: models, progress: progress)
         var report: Fit3DReport
         var wireframes: [[(SIMD2<Double>, SIMD2<Double>)]] = []
         if let flame, let (model, embedding) = loaded {
@@ -89,16 +91,17 @@ public enum Fit3DJob {
         }
         try overlay(video: video, info: info, wireframes: wireframes, tracks: tracks, output: output + "/overlay.mp4", progress: progress)
         try ReportFiles.writeJSON(report, to: output + "/fit3d.json", pretty: false)
+        complete = true
         return report
     }
 
     /// Tracked (smoothed, gaps filled from the nearest frame) or file landmarks for every frame.
-    static func landmarks(video: String, frames: Int, file: String?, models: FaceModels,
+    static func landmarks(video: String, frames: Int, size: (width: Int, height: Int), file: String?, models: FaceModels,
                           progress: (String) -> Void) throws -> ([[SIMD2<Double>]], String) {
         var raw: [[SIMD2<Double>]?]
         let source: String
         if let file {
-            raw = try LandmarkFile.read(file, frames: frames)
+            raw = try LandmarkFile.read(file, frames: frames, size: size)
             source = file
         } else {
             let tracker = FaceTracker(detector: try FaceDetector(path: models.detector), landmarks68: try ShapePredictor(path: models.landmarks68))

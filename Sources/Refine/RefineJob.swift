@@ -48,13 +48,17 @@ public enum RefineJob {
         let flame = try clock.time("prior") { try FacePrior.loadFLAME(options) }
         let features = try FitStage.features(options, models: models)
         let photoLandmarks = try inputs.identityLandmarks.map { try LandmarkFile.readPhotos($0, photos: inputs.identityPhotos.count) }
-        try OutputFolder.prepare(inputs.output)
+        let fileLandmarks = try RegionAnalysis.landmarkFile(options, clip: clip)
+        let made = try OutputFolder.prepare(inputs.output)
+        // Set once report.json is written; until then a failure takes away what this run wrote.
+        var complete = false
+        defer { if !complete { OutputFolder.tidyAfterFailure(inputs.output, made: made) } }
         let work = inputs.output + "/.work"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         try ScratchSpace.check(frames: clip.frames, size: options.size, in: work)
 
         let loaded = models.map(LoadedFaceModels.init)
-        let analysis = try clock.time("analysis") { try RegionAnalysis.run(clip, options: options, models: loaded, progress: progress) }
+        let analysis = try clock.time("analysis") { try RegionAnalysis.run(clip, options: options, models: loaded, fileLandmarks: fileLandmarks, progress: progress) }
         for _ in 0..<analysis.passes { clock.recordPass("analysis", videos: ["target", "proxy"]) }
         let runs = Segmentation.runs(cutsBefore: analysis.cuts, frames: clip.frames)
         let crops = try clock.pass("crops", videos: ["target", "proxy"]) {
@@ -78,7 +82,6 @@ public enum RefineJob {
         clock.split("render", seconds: renderer.seconds, outOf: "write")
         // From here a failure takes the outputs away again, so the folder never holds a video
         // without its report (the checkpoints in .work stay for --resume).
-        var complete = false
         defer {
             if !complete {
                 for file in written.files + ["report.json", "config.json", "report.html"].map({ inputs.output + "/" + $0 }) {

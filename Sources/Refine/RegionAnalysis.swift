@@ -7,9 +7,15 @@ import Tensor
 /// Pass 1 of refine: where the face is in every frame (tracked landmarks, a landmark file, mask
 /// PNGs or the swap's footprint) and where the scene cuts are.
 enum RegionAnalysis {
+    /// The landmarks of `--landmarks FILE`, read before any output is written (nil without one).
+    static func landmarkFile(_ options: RefineOptions, clip: ClipPair) throws -> [[SIMD2<Double>]?]? {
+        guard case .landmarkFile(let path) = options.region else { return nil }
+        return try LandmarkFile.read(path, frames: clip.frames, size: (clip.target.width, clip.target.height))
+    }
+
     /// The face region of every frame and the scene cuts; `passes` is 2 when the tracker found no
     /// face and `--region auto` fell back to the swap's own difference (a second read).
-    static func run(_ clip: ClipPair, options: RefineOptions, models: LoadedFaceModels?,
+    static func run(_ clip: ClipPair, options: RefineOptions, models: LoadedFaceModels?, fileLandmarks: [[SIMD2<Double>]?]?,
                     progress: (String) -> Void) throws -> (regions: FaceRegions, cuts: [Int], passes: Int) {
         var kind: FaceRegions.Kind
         switch options.region {
@@ -21,8 +27,6 @@ enum RegionAnalysis {
             guard files.count >= clip.frames else { throw PipelineError("\(folder): \(files.count) mask PNGs for \(clip.frames) frames") }
             kind = .masks(files)
         }
-        var fileLandmarks: [[SIMD2<Double>]?]?
-        if case .landmarkFile(let path) = options.region { fileLandmarks = try LandmarkFile.read(path, frames: clip.frames) }
         let tracker: FaceTracker? = try kind == .landmarks && fileLandmarks == nil ? models.map { m in
             FaceTracker(detector: try m.detector(), landmarks68: try m.landmarks68())
         } ?? { throw PipelineError("landmark regions need the face models (tools/setup installs them)") }() : nil
@@ -30,7 +34,9 @@ enum RegionAnalysis {
         var cuts: [Int] = [], previous: [Float]?
         var changed: [Int] = [], previousFrame: Image8?
         var correlations: [Double?] = []
+        var unchanged = true
         try clip.forEach { t, target, proxy in
+            unchanged = unchanged && target.pixels == proxy.pixels
             let thumb = Segmentation.thumbnail(target)
             correlations.append(PairCheck.correlation(thumb, Segmentation.thumbnail(proxy)))
             if let previous, Segmentation.change(previous, thumb) > Float(options.cutThreshold) { cuts.append(t) }
@@ -55,6 +61,9 @@ enum RegionAnalysis {
                                                      width: target.width, height: target.height))
             }
             progress(String(format: "analysis %d/%d", t + 1, clip.frames))
+        }
+        guard !unchanged else {
+            throw PipelineError("proxy \(clip.proxy.path) shows exactly the frames of target \(clip.target.path): nothing was swapped, so there is nothing to refine")
         }
         try PairCheck.check(correlations, minimum: options.pairCorrelation, target: clip.target.path, proxy: clip.proxy.path)
         var landmarks: [[SIMD2<Double>]] = []

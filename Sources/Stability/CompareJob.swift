@@ -47,7 +47,10 @@ public enum CompareJob {
 
     public static func run(_ inputs: Inputs, progress: @escaping (String, Int, Int) -> Void) throws -> Result {
         // Landmark files are read first, so a bad one fails before the long scoring.
-        let placement = try inputs.landmarks.map { try LandmarkFile.read($0, frames: try VideoInfo.probe(path: inputs.target).frameCount) }
+        let placement = try inputs.landmarks.map { file in
+            let target = try VideoInfo.probe(path: inputs.target)
+            return try LandmarkFile.read(file, frames: target.frameCount, size: (target.width, target.height))
+        }
         let photoLandmarks = try inputs.identityLandmarks.map { try LandmarkFile.readPhotos($0, photos: inputs.identityPhotos.count) }
         let models = inputs.faces ? try FaceModels() : nil
         let frameMaps = inputs.align ? try Comparison.frameMaps(target: inputs.target, videos: inputs.proxies.map(\.path)) : [:]

@@ -72,7 +72,6 @@ struct FacesCommand: ParsableCommand {
         options.descriptors = !noDescriptors
         options.mask.forehead = forehead
         options.mask.exclude = Set((exclude?.split(separator: ",") ?? []).compactMap { FaceMaskOptions.Region(rawValue: String($0)) })
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let started = Date()
         let report = try FaceVideoAnalysis.run(
             video: video, outputDirectory: out, options: options,

@@ -18,6 +18,8 @@ public struct ProcessResult {
     public let status: Int32
     public let stdout: String
     public let stderr: String
+    /// Killed by a signal (a crash or trap): `status` is then the signal's number.
+    public var signaled = false
 }
 
 /// Runs an executable with arguments; stdin is empty.
@@ -47,7 +49,8 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus,
                          stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errBox.data, as: UTF8.self))
+                         stderr: String(decoding: errBox.data, as: UTF8.self),
+                         signaled: process.terminationReason == .uncaughtSignal)
 }
 
 private final class DataBox: @unchecked Sendable {
