@@ -37,6 +37,7 @@ enum CropPass {
             let targetCrop = boxes[t].extract(target, size: side), proxyCrop = boxes[t].extract(proxy, size: side)
             try store.append(target: targetCrop, proxy: proxyCrop,
                              mask: PasteMask.footprint(region: boxes[t].extract(maskImage, size: side), target: targetCrop, proxy: proxyCrop))
+            FailPoint.kill("crops", t)
             progress(String(format: "crops %d/%d", t + 1, clip.frames))
         }
         try pasteMasks(store, runs: runs, frames: clip.frames)

@@ -193,6 +193,7 @@ final class NICeTrainer {
                     }
                 }
                 stepsDone += 1
+                FailPoint.kill("step", epoch * stepsPerEpoch + k)
                 progress?(String(format: "epoch %d/%d%@ step %d/%d loss %.4f, ETA at the cap %.0fs", epoch + 1, options.epochs,
                                  coarse ? coarseLabel : "", k + 1, order.count, total / Double(max(finite, 1)), eta(epoch)))
             }
@@ -220,6 +221,7 @@ final class NICeTrainer {
                     try saveCheckpoint(optimizer: adam, to: work + "/" + coarseCheckpoint)
                 }
             }
+            FailPoint.kill("checkpoint", record.epoch)
             if StopRule.isNewBest(record, state: state, firstFine: firstFine) {
                 state.bestEpoch = record.epoch
                 try timed("checkpoints") { try saveCheckpoint(optimizer: nil, to: best) }

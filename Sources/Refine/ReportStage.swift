@@ -6,7 +6,9 @@ import Stability
 enum ReportStage {
     static func write(_ report: RefineReport, scores: ScoringPass.Scores, output: String) throws {
         try ReportFiles.writeJSON(report, to: output + "/report.json")
+        FailPoint.kill("report", 1)
         try ReportFiles.writeJSON(report.options, to: output + "/config.json")
+        FailPoint.kill("report", 2)
         try ReportFiles.writeText(try page(report, scores: scores).render(), to: output + "/report.html")
     }
 

@@ -67,6 +67,7 @@ enum ScoringPass {
             try scorer.add(target: target, frames: [proxy, output, target], mask: { k in k == t - 1 ? previous : try mask(k) })
             kept.add(target: target.pixels, proxy: proxy.pixels, refined: output.pixels, mask: try mask(t))
             if measuring { measuring = measurer!.add(target: target, frames: [proxy, output]) }
+            FailPoint.kill("scoring", t)
             progress(String(format: "scoring %d/%d", t + 1, clip.frames))
         }
         let (comparison, worst) = try scorer.finish(target: inputs.target, mask: source, preset: preset) { try mask($0) }

@@ -72,6 +72,7 @@ enum WritePass {
                     try preview.write(Self.sideBySide([crop.target, crop.proxy, interleave(refined, size: n), sigmaImage]))
                 }
                 try sigmaWriter?.write(sigmaImage)
+                FailPoint.kill("write", t)
                 progress(String(format: "writing %d/%d", t + 1, clip.frames))
             }
             try writer.finish()
