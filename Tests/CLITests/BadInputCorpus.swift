@@ -25,9 +25,7 @@ struct BadInputCorpus {
 
     init(_ dir: TempDirectory) throws {
         self.dir = dir
-        clip = dir.file("clip")
-        let made = try nicer(["synth", clip, "--seed", "1", "--frames", "12", "--size", "64x64", "--lossless", "--quiet"])
-        guard made.status == 0 else { throw TestSupportError("nicer synth failed: \(made.stderr)") }
+        clip = try synthClip(dir, seed: 1, frames: 12)
     }
 
     func file(_ name: String) -> String { dir.file("in/" + name) }

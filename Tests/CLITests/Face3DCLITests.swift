@@ -14,10 +14,7 @@ final class Face3DCLITests: XCTestCase {
     }
 
     func synth(_ dir: TempDirectory, frames: Int = 12, size: String = "96x96") throws -> String {
-        let clip = dir.file("clip")
-        let run = try nicer(["synth", clip, "--seed", "3", "--frames", "\(frames)", "--size", size, "--lossless", "--quiet"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        return clip
+        try synthClip(dir, seed: 3, frames: frames, size: size)
     }
 
     func testFit3DWithTheLandmarkPriorAndWithFLAME() throws {

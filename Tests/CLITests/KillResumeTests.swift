@@ -27,9 +27,7 @@ final class KillResumeTests: XCTestCase {
 
     func testTenKillsAtRandomPointsOfEveryStageEachResumedEndLikeAnUninterruptedRun() throws {
         let dir = try TempDirectory()
-        let clip = dir.file("clip")
-        let made = try nicer(["synth", clip, "--seed", "3", "--frames", "10", "--size", "64x64", "--lossless", "--quiet"])
-        XCTAssertEqual(made.status, 0, made.stderr)
+        let clip = try synthClip(dir, seed: 3, frames: 10)
         let args = ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
                     "--epochs", "8", "--fixed-epochs", "--features", "pixel", "--learning-rate", "1e-3",
                     "--size", "64", "--levels", "3", "--width", "8", "--frames-per-epoch", "0"]

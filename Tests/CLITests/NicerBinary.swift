@@ -15,3 +15,11 @@ func nicerPath() throws -> String {
 func nicer(_ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
     try runProcess(try nicerPath(), arguments, in: directory)
 }
+
+/// A lossless `nicer synth` clip in `dir/NAME` (target, proxy, masks, landmarks.json).
+func synthClip(_ dir: TempDirectory, name: String = "clip", seed: Int, frames: Int, size: String = "64x64") throws -> String {
+    let clip = dir.file(name)
+    let made = try nicer(["synth", clip, "--seed", "\(seed)", "--frames", "\(frames)", "--size", size, "--lossless", "--quiet"])
+    guard made.status == 0 else { throw TestSupportError("nicer synth failed: \(made.stderr)") }
+    return clip
+}

@@ -20,16 +20,9 @@ final class OutputFaultTests: XCTestCase {
         mounted.append(path)
     }
 
-    func synth(_ dir: TempDirectory) throws -> String {
-        let clip = dir.file("clip")
-        let made = try nicer(["synth", clip, "--seed", "2", "--frames", "12", "--size", "64x64", "--lossless", "--quiet"])
-        XCTAssertEqual(made.status, 0, made.stderr)
-        return clip
-    }
-
     func testReadOnlyOutputIsAFailureNamingTheFolderWithNothingWritten() throws {
         let dir = try TempDirectory()
-        let clip = try synth(dir)
+        let clip = try synthClip(dir, seed: 2, frames: 12)
         let readOnly = dir.file("ro")
         try mountTmpfs(readOnly, options: "size=1m")
         try FileManager.default.createDirectory(atPath: readOnly + "/existing", withIntermediateDirectories: false)
@@ -51,7 +44,7 @@ final class OutputFaultTests: XCTestCase {
     /// `--resume` writes the video without training again.
     func testFullDiskDuringTheWritePassLeavesNoPartialVideoAndResumes() throws {
         let dir = try TempDirectory()
-        let clip = try synth(dir)
+        let clip = try synthClip(dir, seed: 2, frames: 12)
         let first = dir.file("first")
         let done = try nicer(["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "-o", first] + small)
         XCTAssertEqual(done.status, 0, done.stderr)
