@@ -76,4 +76,19 @@ final class AlbedoBasisTests: XCTestCase {
         try lying.write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try NumpyArchive(path: path)) { error in XCTAssertTrue("\(error)".contains("needs more data"), "\(error)") }
     }
+
+    /// Cut at every zip record and .npy header (and every 97th byte): refused, never a crash
+    /// or a read past the map.
+    func testEveryCutOfTheArchiveIsRefused() throws {
+        let dir = try TempDirectory()
+        let whole = try Data(contentsOf: URL(fileURLWithPath: fixturePath("flame/synthetic_albedo.npz")))
+        let records = [[0x50, 0x4B, 0x03, 0x04], [0x50, 0x4B, 0x01, 0x02], [0x50, 0x4B, 0x05, 0x06], [0x93] + Array("NUMPY".utf8)]
+        let cuts = truncations(size: whole.count, stride: 97, boundaries: records.flatMap { offsets(of: $0, in: whole) })
+        XCTAssertGreaterThan(cuts.count, 500)
+        let path = dir.file("cut.npz")
+        for cut in cuts {
+            try whole.prefix(cut).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try NumpyArchive(path: path), "cut at \(cut) of \(whole.count)")
+        }
+    }
 }

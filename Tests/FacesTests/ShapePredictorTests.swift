@@ -65,4 +65,26 @@ final class ShapePredictorTests: XCTestCase {
             }
         }
     }
+
+    /// The three dlib model kinds cut at every byte of their first 512 and at 80 points through
+    /// the rest: each refused naming the file and the byte it stopped at, never a crash.
+    func testEveryModelCutShortIsRefusedWithWhere() throws {
+        let dir = try TempDirectory()
+        let readers: [(FaceAsset, (String) throws -> Void)] = [
+            (.landmarks5, { _ = try ShapePredictor(path: $0) }),
+            (.detector, { _ = try FaceDetector(path: $0) }),
+            (.identity, { _ = try FaceIdentity(path: $0) }),
+        ]
+        for (asset, read) in readers {
+            let whole = try Data(contentsOf: URL(fileURLWithPath: try FaceAssets.locate(asset)))
+            let path = dir.file("cut-\(asset.rawValue).dat")
+            for cut in truncations(size: whole.count, dense: 512, stride: whole.count / 80) {
+                try whole.prefix(cut).write(to: URL(fileURLWithPath: path))
+                XCTAssertThrowsError(try read(path), "\(asset) cut at \(cut)") { error in
+                    let text = "\(error)"
+                    XCTAssertTrue(text.contains(path) && text.contains("byte"), text)
+                }
+            }
+        }
+    }
 }

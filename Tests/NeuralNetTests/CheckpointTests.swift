@@ -79,4 +79,23 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(data.count, 8 + headerLength + 12)
         XCTAssertEqual(Array(data.suffix(4)), [0, 0, 0, 0xC0], "-2.0 as little-endian F32")
     }
+
+    /// A weights file cut at every byte of its header, at each tensor's first and last byte and
+    /// every 61st byte: refused with the file's name, never a crash.
+    func testEveryCutOfAWeightsFileIsRefused() throws {
+        let dir = try TempDirectory()
+        let whole = try Data(contentsOf: URL(fileURLWithPath: fixturePath("vgg/vgg_golden.safetensors")))
+        let headerEnd = 8 + Int(whole.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        let header = try JSONSerialization.jsonObject(with: whole[8..<headerEnd]) as! [String: Any]
+        let ends = header.values.compactMap { ($0 as? [String: Any])?["data_offsets"] as? [Int] }.flatMap { $0.map { headerEnd + $0 } }
+        let cuts = truncations(size: whole.count, dense: headerEnd + 1, stride: 61, boundaries: ends)
+        XCTAssertGreaterThan(ends.count, 4)
+        let path = dir.file("cut.safetensors")
+        for cut in cuts {
+            try whole.prefix(cut).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try Safetensors.read(path), "cut at \(cut) of \(whole.count)") { error in
+                XCTAssertTrue("\(error)".contains("cut.safetensors"), "\(error)")
+            }
+        }
+    }
 }
