@@ -3,15 +3,16 @@ import Foundation
 import TestSupport
 
 /// One hostile or broken input and what nicer must do with it: exit with `exit`, say so in one
-/// line naming `names` (the file, or what is wrong), and leave `output` absent.
+/// line naming `names` (the file, or what is wrong), and leave `output` absent — or, for the few
+/// odd but valid inputs (exit 0), write it.
 struct BadInputCase {
     let name: String
     let arguments: [String]
     var environment: [String: String] = [:]
     let exit: Int32
     let names: String
-    /// The command's output (folder or file), which must not exist afterwards; nil for commands
-    /// that write nothing.
+    /// The command's output (folder or file): absent after a failure, present after a success;
+    /// nil for commands that write nothing.
     var output: String?
 }
 
@@ -92,6 +93,12 @@ struct BadInputCorpus {
         let huge = file("8k.mp4")
         try ffmpeg(["-f", "lavfi", "-i", "color=c=gray:s=7680x4320:r=25", "-frames:v", "1", "-c:v", "libx264", "-preset", "ultrafast",
                     "-pix_fmt", "yuv420p", huge])
+        // Odd sides (4:2:0 cannot code them) and a proxy whose frame times wander (same count).
+        let oddTarget = file("odd-target.mkv"), oddProxy = file("odd-proxy.mkv"), wandering = file("variable-rate.mkv")
+        try ffmpeg(["-f", "lavfi", "-i", "color=c=gray:s=63x47:r=25,format=rgb24", "-frames:v", "12", "-c:v", "ffv1", oddTarget])
+        try ffmpeg(["-f", "lavfi", "-i", "color=c=gray:s=63x47:r=25,format=rgb24", "-frames:v", "12",
+                    "-vf", "drawbox=x=20:y=10:w=20:h=20:color=red:t=fill", "-c:v", "ffv1", oddProxy])
+        try ffmpeg(["-i", proxy, "-vf", "setpts='if(lt(N,6),N,N*2)/25/TB'", "-fps_mode", "passthrough", "-c:v", "ffv1", wandering])
         // A grey clip whose "swap" is a red square: no face anywhere.
         let plain = file("plain.mkv"), square = file("square.mkv")
         try ffmpeg(["-f", "lavfi", "-i", "color=c=gray:s=64x64:r=25", "-frames:v", "12", "-c:v", "ffv1", plain])
@@ -114,6 +121,7 @@ struct BadInputCorpus {
             probe("video: audio only", audio, names: "no video stream"),
             probe("video: corrupt packet mid-stream", corrupt, ["--count-frames"], names: "corrupt-packet.mp4"),
             probe("video: 8K frame (handled)", huge, ["--count-frames"], exit: 0, names: ""),
+            probe("video: variable frame rate (handled)", wandering, ["--count-frames"], exit: 0, names: ""),
             refine("refine: proxy random bytes", proxy: random, names: "random.mp4"),
             refine("refine: proxy zero bytes", proxy: empty, names: "empty.mp4"),
             refine("refine: target cut in half", target: truncated, names: "truncated.mp4"),
@@ -123,6 +131,8 @@ struct BadInputCorpus {
             refine("refine: frame sizes differ", proxy: bigger, names: "bigger.mkv"),
             refine("refine: rates and counts differ", proxy: faster, names: "--align"),
             refine("refine: 1x1 frames", target: tinyTarget, proxy: tinyProxy, names: "1x1"),
+            refine("refine: 63x47 frames (handled)", target: oddTarget, proxy: oddProxy, ["--mask", "swap"], exit: 0, names: ""),
+            refine("refine: variable-rate proxy (handled, frame for frame)", proxy: wandering, ["--mask", "swap"], exit: 0, names: ""),
             refine("refine: no face anywhere", target: plain, proxy: square, ["--mask", "landmarks"], names: "no face found in \(plain)"),
             refine("refine: face cut by the frame edge", target: edge, proxy: edgeSwap, ["--mask", "landmarks"], names: "no face found in \(edge)"),
             refine("refine: proxy is the target itself", proxy: target, names: "nothing was swapped"),
