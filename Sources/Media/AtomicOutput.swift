@@ -41,6 +41,13 @@ public struct AtomicOutput: Sendable {
         PendingOutputs.shared.remove(temporaryPath)
     }
 
+    /// `error` naming this output's final path where it named the temporary one, so a message
+    /// names the file asked for (`OUT/masks/000008.png`, not `OUT/.masks.partial-…/000008.png`).
+    public func namingFinal(_ error: Error) -> Error {
+        guard let media = error as? MediaError, let path = media.path, path.hasPrefix(temporaryPath) else { return error }
+        return MediaError(media.kind, call: media.call, path: finalPath + path.dropFirst(temporaryPath.count), reason: media.reason)
+    }
+
     public func abandon() {
         try? FileManager.default.removeItem(atPath: temporaryPath)
         PendingOutputs.shared.remove(temporaryPath)

@@ -105,7 +105,7 @@ public final class VideoWriter {
             try encoder.encode(image, pts: pts)
         } else {
             let name = String(format: "%06d.png", framesWritten)
-            try PNG.write(image, to: output.temporaryPath + "/" + name)
+            do { try PNG.write(image, to: output.temporaryPath + "/" + name) } catch { throw output.namingFinal(error) }
         }
         framesWritten += 1
     }

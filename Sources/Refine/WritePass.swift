@@ -65,8 +65,10 @@ enum WritePass {
                     }
                     weight += 3 * Double(mask[i])
                 }
-                try PNG.write(Image8(width: frame.width, height: frame.height, channels: 1, pixels: mask.map { quantize($0) }),
-                              to: masks.temporaryPath + String(format: "/%06d.png", t + 1))
+                do {
+                    try PNG.write(Image8(width: frame.width, height: frame.height, channels: 1, pixels: mask.map { quantize($0) }),
+                                  to: masks.temporaryPath + String(format: "/%06d.png", t + 1))
+                } catch { throw masks.namingFinal(error) }
                 let sigmaImage = Self.sigmaImage(sigma, size: n)
                 if let preview {
                     try preview.write(Self.sideBySide([crop.target, crop.proxy, interleave(refined, size: n), sigmaImage]))

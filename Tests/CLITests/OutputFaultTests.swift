@@ -71,6 +71,8 @@ final class OutputFaultTests: XCTestCase {
         let lines = full.stderr.split(separator: "\n")
         XCTAssertEqual(lines.filter { $0.hasPrefix("nicer: error: ") }.count, 1, full.stderr)
         XCTAssertTrue(lines.last?.contains("No space left on device") ?? false, full.stderr)
+        XCTAssertTrue(lines.last?.contains(out + "/") ?? false, "names the output: \(full.stderr)")
+        XCTAssertFalse(lines.last?.contains(".partial-") ?? true, "names the file asked for, not its temporary: \(full.stderr)")
         print("full disk in the write pass: \(lines.last ?? "")")
         XCTAssertFalse(full.stderr.contains("epoch 1/1"), "the fit was reused, not trained again: \(full.stderr)")
         let left = try FileManager.default.contentsOfDirectory(atPath: out)
