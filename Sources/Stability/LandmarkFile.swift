@@ -18,14 +18,13 @@ public enum LandmarkFile {
     /// null, each within `reach` frame sizes of a `size` frame (or `photoBound` when nil).
     public static func read(_ path: String, frames: Int, size: (width: Int, height: Int)?, photos: Bool = false) throws -> [[SIMD2<Double>]?] {
         guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError("\(path): cannot read the landmarks file") }
-        guard (try? JSONSerialization.jsonObject(with: data)) != nil else {
-            throw PipelineError("\(path): not valid JSON (a landmarks.json of nicer synth or a faces.json of nicer faces expected)")
-        }
         var perFrame: [[[Double]]?]
         if let track = try? JSONDecoder().decode(LandmarkTrack.self, from: data) {
             perFrame = track.frames
         } else if let faces = try? JSONDecoder().decode(FacesFile.self, from: data) {
             perFrame = faces.frames.map { $0.smoothed ?? $0.landmarks?.map { $0.map(Double.init) } }
+        } else if (try? JSONSerialization.jsonObject(with: data)) == nil {
+            throw PipelineError("\(path): not valid JSON (a landmarks.json of nicer synth or a faces.json of nicer faces expected)")
         } else {
             throw PipelineError("\(path): neither a landmarks.json (nicer synth) nor a faces.json (nicer faces)")
         }

@@ -22,7 +22,7 @@ struct BadInputCase {
 struct BadInputCorpus {
     let dir: TempDirectory
     let clip: String
-    let small = ["--size", "64", "--levels", "3", "--width", "8", "--frames-per-epoch", "0", "--epochs", "1", "--features", "pixel"]
+    let small = smallNetwork + ["--epochs", "1", "--features", "pixel"]
 
     init(_ dir: TempDirectory) throws {
         self.dir = dir

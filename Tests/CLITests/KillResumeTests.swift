@@ -29,8 +29,7 @@ final class KillResumeTests: XCTestCase {
         let dir = try TempDirectory()
         let clip = try synthClip(dir, seed: 3, frames: 10)
         let args = ["refine", "--target", clip + "/target.mkv", "--proxy", clip + "/proxy.mkv", "--mask", clip + "/masks",
-                    "--epochs", "8", "--fixed-epochs", "--features", "pixel", "--learning-rate", "1e-3",
-                    "--size", "64", "--levels", "3", "--width", "8", "--frames-per-epoch", "0"]
+                    "--epochs", "8", "--fixed-epochs", "--features", "pixel", "--learning-rate", "1e-3"] + smallNetwork
         let whole = try nicer(args + ["-o", dir.file("whole")])
         XCTAssertEqual(whole.status, 0, whole.stderr)
         let reference = try decode(dir.file("whole/report.json"))

@@ -16,6 +16,9 @@ func nicer(_ arguments: [String], in directory: String? = nil) throws -> Process
     try runProcess(try nicerPath(), arguments, in: directory)
 }
 
+/// Refine options for a network small enough to fit a test clip in seconds.
+let smallNetwork = ["--size", "64", "--levels", "3", "--width", "8", "--frames-per-epoch", "0"]
+
 /// A lossless `nicer synth` clip in `dir/NAME` (target, proxy, masks, landmarks.json).
 func synthClip(_ dir: TempDirectory, name: String = "clip", seed: Int, frames: Int, size: String = "64x64") throws -> String {
     let clip = dir.file(name)

@@ -5,7 +5,7 @@ import XCTest
 /// Output folders that fail under nicer: a read-only file system and a full one, made real with
 /// small tmpfs mounts (CI runs as root; elsewhere the tests skip, saying why).
 final class OutputFaultTests: XCTestCase {
-    let small = ["--size", "64", "--levels", "3", "--width", "8", "--frames-per-epoch", "0", "--epochs", "1", "--features", "pixel", "--mask", "swap"]
+    let small = smallNetwork + ["--epochs", "1", "--features", "pixel", "--mask", "swap"]
     var mounted: [String] = []
 
     override func tearDown() {

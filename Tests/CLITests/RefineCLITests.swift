@@ -34,7 +34,7 @@ final class RefineCLITests: XCTestCase {
     /// Small and quick: 64² crops, a 3-level UNet of width 8.
     /// An epoch is the clip once (`--frames-per-epoch 0`), as before the step budget: these tests
     /// judge the fit's plumbing, not its budget.
-    let small = ["--size", "64", "--levels", "3", "--width", "8", "--frames-per-epoch", "0"]
+    let small = smallNetwork
 
     func synth(_ dir: TempDirectory, seed: Int = 1, frames: Int = 12, size: String = "64x64", faults: String = "standard") throws -> String {
         let clip = dir.file("clip\(seed)")

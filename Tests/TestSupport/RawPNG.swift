@@ -33,8 +33,8 @@ public enum RawPNG {
 
     static func storedZlib(_ data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [0x78, 0x01]
-        var blocks = stride(from: 0, to: max(data.count, 1), by: 65_535).map { $0 }
-        if data.isEmpty { blocks = [0] }
+        // One block at least: an empty image still needs a final (empty) block.
+        let blocks = Array(stride(from: 0, to: max(data.count, 1), by: 65_535))
         for (k, start) in blocks.enumerated() {
             let block = data[start..<min(start + 65_535, data.count)]
             let n = UInt16(block.count)
